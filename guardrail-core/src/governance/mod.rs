@@ -1,0 +1,2 @@
+//! Layer 5, governance: agent registry, access boundaries, budgets, showback and the audit
+//! chain.

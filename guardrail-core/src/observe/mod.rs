@@ -1,0 +1,2 @@
+//! Layer 3, observability: traces, cost, aggregates, failure and drift detectors, SLOs and
+//! exports.

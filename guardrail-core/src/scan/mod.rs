@@ -1,0 +1,95 @@
+//! Scanning text: the channel a text travels on, and the detector contract every content
+//! and constraint detector family implements.
+//!
+//! A detector family (secrets, PII, injection, custom rules, ...) lives in one folder of its
+//! layer and implements [`Detector`]. It reports [`Hit`]s with byte spans; the guard turns
+//! hits into [`Finding`](crate::Finding)s, applies the policy's action overrides and shadow
+//! settings, and redacts.
+
+use crate::decision::{Action, Layer, Severity, Span};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Where a text travels. Detectors and thresholds are chosen per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A user's prompt (a `prompt` event with role `user`).
+    User,
+    /// A system or developer prompt (written by the agent's owner, trusted more).
+    System,
+    /// Text the model produced (`model_output`).
+    ModelOutput,
+    /// Arguments of a tool call, one string value at a time (`tool_call`).
+    ToolArgs,
+    /// A tool's result (`tool_result`): untrusted, the path of indirect injection.
+    ToolOutput,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 5] = [
+        Channel::User,
+        Channel::System,
+        Channel::ModelOutput,
+        Channel::ToolArgs,
+        Channel::ToolOutput,
+    ];
+
+    /// The channel's name as used in policies and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::User => "user",
+            Channel::System => "system",
+            Channel::ModelOutput => "model_output",
+            Channel::ToolArgs => "tool_args",
+            Channel::ToolOutput => "tool_output",
+        }
+    }
+
+    /// Parses a channel name (`user`, `system`, `model_output`, `tool_args`, `tool_output`).
+    pub fn parse(name: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One match of a detector in a text, before the policy's overrides are applied.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Hit {
+    /// Rule id, `family.name` (`secrets.github_pat`); its last segment names the redaction
+    /// placeholder (`[REDACTED:github_pat]`).
+    pub rule: Cow<'static, str>,
+    /// Coarse category the policy can act on (`credential`, `pii`, `injection`, ...).
+    pub category: Cow<'static, str>,
+    /// How bad it is.
+    pub severity: Severity,
+    /// How sure the detector is, 0 to 1.
+    pub confidence: f32,
+    /// The action the detector family's configuration assigns (before policy overrides).
+    pub action: Action,
+    /// Byte range in the scanned text; always on char boundaries.
+    pub span: Span,
+    /// A readable reason; must not repeat the matched secret itself.
+    pub message: String,
+    /// What to do instead, where the detector can tell.
+    pub suggestion: Option<String>,
+}
+
+/// A detector family compiled from its section of the policy. Immutable and shared across
+/// threads; all per-scan state lives on the stack.
+pub(crate) trait Detector: Send + Sync {
+    /// The layer the family belongs to.
+    fn layer(&self) -> Layer;
+    /// Whether the family runs on this channel at all (lets the guard skip work).
+    fn wants(&self, channel: Channel) -> bool;
+    /// Appends every hit in `text` to `hits`. Must be linear in `text.len()` and never panic.
+    fn scan(&self, text: &str, channel: Channel, hits: &mut Vec<Hit>);
+}
