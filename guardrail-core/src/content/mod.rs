@@ -1,2 +1,5 @@
 //! Layer 2, runtime content policy: secrets, PII, safety, custom rules, and the redaction
 //! operators they share.
+
+pub mod pii;
+pub mod safety;
