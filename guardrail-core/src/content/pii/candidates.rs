@@ -151,20 +151,25 @@ fn ipv6(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
         return;
     };
     let bytes = text.as_bytes();
-    if is_alnum(prev_byte(text, start)) || is_alnum(bytes.get(end).copied()) {
-        return;
-    }
-    // `2001:db8::256.1.1.1`: the candidate stopped at an invalid dotted part.
-    if bytes.get(end) == Some(&b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+    // Not glued to a word or to more colon groups (`text2001:db8::1`, `2001::db8::1`).
+    if is_alnum(prev_byte(text, start)) || matches!(prev_byte(text, start), Some(b':' | b'.')) {
         return;
     }
     let (addr_zone, prefix) = m.split_once('/').unwrap_or((m, ""));
+    let addr_end = start + addr_zone.len();
+    let prefix_ok = !prefix.is_empty() && !is_alnum(bytes.get(end).copied()) && prefix.parse::<u8>().is_ok_and(|p| p <= 128);
+    let stop = if prefix_ok { end } else { addr_end };
+    if is_alnum(bytes.get(stop).copied()) || bytes.get(stop) == Some(&b':') {
+        return;
+    }
+    // `2001:db8::256.1.1.1`: the candidate stopped at an invalid dotted part.
+    if bytes.get(stop) == Some(&b'.') && bytes.get(stop + 1).is_some_and(u8::is_ascii_digit) {
+        return;
+    }
     let addr = addr_zone.split_once('%').map_or(addr_zone, |(a, _)| a);
     if addr.bytes().filter(|&b| b == b':').count() < 2 || addr.parse::<std::net::Ipv6Addr>().is_err() {
         return;
     }
-    let keep_prefix = !prefix.is_empty() && prefix.parse::<u8>().is_ok_and(|p| p <= 128);
-    let stop = if keep_prefix { end } else { start + addr_zone.len() };
     let unspecified = addr == "::";
     push(out, Entity::IpAddress, start, stop, if unspecified { 0.1 } else { 0.7 });
 }

@@ -154,7 +154,7 @@ impl Entity {
                 "phone",
                 "PHONE",
                 Medium,
-                &["phone", "telephone", "tel", "mobile", "cell", "call", "fax", "whatsapp", "number", "contact"],
+                &["phone", "telephone", "tel", "mobile", "cell", "call", "fax", "whatsapp", "contact"],
             ),
             Entity::CreditCard => b(
                 "credit_card",

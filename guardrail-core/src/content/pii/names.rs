@@ -37,14 +37,17 @@ const NOT_SURNAME: &[&str] = &[
     "is", "was", "has", "will", "can", "group", "center", "centre", "hospital", "school",
     "airport", "station", "county", "city", "state", "district", "club", "store", "shop",
     "ticket", "request", "update", "status", "error", "warning", "info", "note", "subject",
-    "re", "fwd", "fw", "id", "number", "email", "phone", "address", "name", "user",
+    "re", "fwd", "fw", "id", "number", "email", "phone", "address", "name", "user", "there",
+    "everyone", "all", "folks", "sir", "madam", "care", "success", "sales", "billing", "legal",
+    "acme", "corp", "new", "york",
 ];
 
 const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "dr", "prof", "sir"];
 const CUES: &[&str] = &[
     "hi", "hello", "hey", "dear", "thanks", "thank you", "cheers", "regards", "name is",
     "name:", "i am", "i'm", "this is", "contact", "cc", "from:", "to:", "signed", "by",
-    "customer", "patient", "agent", "attn", "attn:", "sincerely",
+    "customer", "customer:", "patient", "agent", "attn", "attn:", "sincerely", "spoke with",
+    "met with", "talked to", "name\": \"", "name\":\"", "regards", "contact:",
 ];
 
 fn lower(word: &str, buf: &mut [u8; 32]) -> Option<usize> {
@@ -95,6 +98,7 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
         off += word.len() + 1;
     }
     let before = text.get(..start).unwrap_or_default();
+    let found_before = out.len();
     let mut i = 0;
     while i < tokens.len() {
         let Some(tok) = tokens.get(i).copied() else {
@@ -139,6 +143,16 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
         }
         i += 1;
     }
+    // Unknown to the gazetteer (`Oluwaseun Adeyemi`), but right after a strong cue such as
+    // `Dear`, `Customer:` or `"name": "`: two or three capitalized words are taken as a name.
+    if out.len() == found_before && (2..=3).contains(&tokens.len()) && ends_with_cue(before) {
+        let plain = tokens
+            .iter()
+            .all(|t| t.text.len() > 1 && !in_list(NOT_SURNAME, t.text) && !in_list(TITLES, t.text));
+        if let (true, Some(first), Some(last)) = (plain, tokens.first(), tokens.last()) {
+            out.push((first.start, last.end, 0.6));
+        }
+    }
 }
 
 /// The last token of a name that starts at `from`: up to three capitalized words.
@@ -161,7 +175,7 @@ fn ends_with_cue(before: &str) -> bool {
     let tail: String = before
         .chars()
         .rev()
-        .take(16)
+        .take(24)
         .collect::<Vec<char>>()
         .into_iter()
         .rev()
