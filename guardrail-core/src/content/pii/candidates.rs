@@ -25,7 +25,8 @@ fn push(out: &mut Vec<Candidate>, entity: Entity, start: usize, end: usize, conf
 }
 
 fn prev_byte(text: &str, at: usize) -> Option<u8> {
-    at.checked_sub(1).and_then(|p| text.as_bytes().get(p).copied())
+    at.checked_sub(1)
+        .and_then(|p| text.as_bytes().get(p).copied())
 }
 
 fn is_alnum(b: Option<u8>) -> bool {
@@ -35,24 +36,42 @@ fn is_alnum(b: Option<u8>) -> bool {
 /// Validates the candidate `text[start..end]` of `shape`, pushing its matches. Returns
 /// whether the candidate was accepted (its span is consumed), `false` to let lower-priority
 /// shapes try the same start.
-pub(crate) fn classify(shape: Shape, text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) -> bool {
+pub(crate) fn classify(
+    shape: Shape,
+    text: &str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Candidate>,
+) -> bool {
     let Some(m) = text.get(start..end) else {
         return false;
     };
     let bytes = m.as_bytes();
     let before = out.len();
     match shape {
-        Shape::UrlCredentials => push(out, Entity::UrlCredentials, start, end, 0.9),
+        Shape::UrlCredentials => {
+            if bytes.len() <= 2048 {
+                push(out, Entity::UrlCredentials, start, end, 0.9);
+            }
+        }
         Shape::Email => {
-            if !bytes.ends_with(b".") && !m.contains("..") {
+            let local = m.split_once('@').map_or(0, |(l, _)| l.len());
+            if local <= 64 && bytes.len() <= 254 && !m.contains("..") {
                 push(out, Entity::Email, start, end, 0.9);
             }
         }
         Shape::Mac => {
-            let hex: Vec<u8> = bytes.iter().copied().filter(u8::is_ascii_hexdigit).collect();
+            let hex: Vec<u8> = bytes
+                .iter()
+                .copied()
+                .filter(u8::is_ascii_hexdigit)
+                .collect();
             let next = text.as_bytes().get(end).copied();
             let continues = matches!(next, Some(b':' | b'-'))
-                && text.as_bytes().get(end + 1).is_some_and(u8::is_ascii_hexdigit);
+                && text
+                    .as_bytes()
+                    .get(end + 1)
+                    .is_some_and(u8::is_ascii_hexdigit);
             let all_same = hex.iter().all(|b| b.eq_ignore_ascii_case(&b'0'))
                 || hex.iter().all(|b| b.eq_ignore_ascii_case(&b'f'));
             if !continues && !all_same {
@@ -71,7 +90,11 @@ pub(crate) fn classify(shape: Shape, text: &str, start: usize, end: usize, out: 
                 push(out, Entity::DateOfBirth, start, end, 0.2);
             }
         }
-        Shape::Address => push(out, Entity::Address, start, end, 0.7),
+        Shape::Address => {
+            if bytes.len() <= 200 {
+                push(out, Entity::Address, start, end, 0.7);
+            }
+        }
         Shape::EthAddress => match validate::eth_address(bytes) {
             validate::EthCheck::Checksummed => push(out, Entity::CryptoWallet, start, end, 0.9),
             validate::EthCheck::NoChecksum => push(out, Entity::CryptoWallet, start, end, 0.6),
@@ -98,12 +121,23 @@ pub(crate) fn classify(shape: Shape, text: &str, start: usize, end: usize, out: 
         }
         Shape::InPan => {
             let fourth = bytes.get(3).map(u8::to_ascii_uppercase);
-            let holder = matches!(fourth, Some(b'A' | b'B' | b'C' | b'F' | b'G' | b'H' | b'L' | b'J' | b'P' | b'T' | b'K'));
-            push(out, Entity::InPan, start, end, if holder { 0.5 } else { 0.1 });
+            let holder = matches!(
+                fourth,
+                Some(b'A' | b'B' | b'C' | b'F' | b'G' | b'H' | b'L' | b'J' | b'P' | b'T' | b'K')
+            );
+            push(
+                out,
+                Entity::InPan,
+                start,
+                end,
+                if holder { 0.5 } else { 0.1 },
+            );
         }
         Shape::EsNie => {
             let clean: Vec<u8> = bytes.iter().copied().filter(|&b| b != b'-').collect();
-            if let (Some(&p), Some(digits), Some(&l)) = (clean.first(), clean.get(1..8), clean.get(8)) {
+            if let (Some(&p), Some(digits), Some(&l)) =
+                (clean.first(), clean.get(1..8), clean.get(8))
+            {
                 if validate::es_nie(p, digits, l) {
                     push(out, Entity::EsNie, start, end, 0.7);
                 }
@@ -119,11 +153,17 @@ pub(crate) fn classify(shape: Shape, text: &str, start: usize, end: usize, out: 
         }
         Shape::ItFiscalCode => {
             let ok = validate::it_fiscal_code(bytes);
-            push(out, Entity::ItFiscalCode, start, end, if ok { 0.8 } else { 0.3 });
+            push(
+                out,
+                Entity::ItFiscalCode,
+                start,
+                end,
+                if ok { 0.8 } else { 0.3 },
+            );
         }
         Shape::LetterDigits => {
             let digits = bytes.len() - 1;
-            if digits >= 6 {
+            if (6..=14).contains(&digits) {
                 push(out, Entity::UsDriverLicense, start, end, 0.3);
             }
             if digits == 8 {
@@ -150,6 +190,9 @@ fn ipv6(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
     let Some(m) = text.get(start..end) else {
         return;
     };
+    if m.len() > 64 {
+        return;
+    }
     let bytes = text.as_bytes();
     // Not glued to a word or to more colon groups (`text2001:db8::1`, `2001::db8::1`).
     if is_alnum(prev_byte(text, start)) || matches!(prev_byte(text, start), Some(b':' | b'.')) {
@@ -157,7 +200,9 @@ fn ipv6(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
     }
     let (addr_zone, prefix) = m.split_once('/').unwrap_or((m, ""));
     let addr_end = start + addr_zone.len();
-    let prefix_ok = !prefix.is_empty() && !is_alnum(bytes.get(end).copied()) && prefix.parse::<u8>().is_ok_and(|p| p <= 128);
+    let prefix_ok = !prefix.is_empty()
+        && !is_alnum(bytes.get(end).copied())
+        && prefix.parse::<u8>().is_ok_and(|p| p <= 128);
     let stop = if prefix_ok { end } else { addr_end };
     if is_alnum(bytes.get(stop).copied()) || bytes.get(stop) == Some(&b':') {
         return;
@@ -167,11 +212,19 @@ fn ipv6(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
         return;
     }
     let addr = addr_zone.split_once('%').map_or(addr_zone, |(a, _)| a);
-    if addr.bytes().filter(|&b| b == b':').count() < 2 || addr.parse::<std::net::Ipv6Addr>().is_err() {
+    if addr.bytes().filter(|&b| b == b':').count() < 2
+        || addr.parse::<std::net::Ipv6Addr>().is_err()
+    {
         return;
     }
     let unspecified = addr == "::";
-    push(out, Entity::IpAddress, start, stop, if unspecified { 0.1 } else { 0.7 });
+    push(
+        out,
+        Entity::IpAddress,
+        start,
+        stop,
+        if unspecified { 0.1 } else { 0.7 },
+    );
 }
 
 fn date_ok(m: &str) -> bool {
@@ -223,6 +276,9 @@ fn numeric(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
         return;
     };
     let bytes = m.as_bytes();
+    if bytes.iter().filter(|b| b.is_ascii_digit()).count() < 7 {
+        return;
+    }
     let plus = bytes.first() == Some(&b'+');
     // (group, byte start incl. opening paren, byte end incl. closing paren)
     let mut groups: Vec<(Group<'_>, usize, usize)> = Vec::new();
@@ -270,7 +326,16 @@ fn numeric(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
             let Some(sub) = groups.get(g..=last) else {
                 continue;
             };
-            let s = if g == 0 { 0 } else { sub.first().map_or(0, |x| x.1) };
+            // Every entity here has 7 to 19 digits: skip the rest without allocating.
+            let total: usize = sub.iter().map(|x| x.0.digits.len()).sum();
+            if !(7..=19).contains(&total) {
+                continue;
+            }
+            let s = if g == 0 {
+                0
+            } else {
+                sub.first().map_or(0, |x| x.1)
+            };
             let e = sub.last().map_or(0, |x| x.2);
             let parts: Vec<Group<'_>> = sub.iter().map(|x| x.0).collect();
             let before = out.len();
@@ -287,19 +352,40 @@ fn numeric(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
     }
 }
 
-fn classify_digits(parts: &[Group<'_>], plus: bool, start: usize, end: usize, out: &mut Vec<Candidate>) {
-    let digits: Vec<u8> = parts.iter().flat_map(|g| g.digits.iter().copied()).collect();
+fn classify_digits(
+    parts: &[Group<'_>],
+    plus: bool,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Candidate>,
+) {
+    let digits: Vec<u8> = parts
+        .iter()
+        .flat_map(|g| g.digits.iter().copied())
+        .collect();
     let lens: Vec<usize> = parts.iter().map(|g| g.digits.len()).collect();
     let seps: Vec<u8> = parts.iter().skip(1).map(|g| g.sep).collect();
     let one = parts.len() == 1;
-    let same_sep = |allowed: &[u8]| seps.first().is_some_and(|f| allowed.contains(f) && seps.iter().all(|s| s == f));
+    let same_sep = |allowed: &[u8]| {
+        seps.first()
+            .is_some_and(|f| allowed.contains(f) && seps.iter().all(|s| s == f))
+    };
     let any_paren = parts.iter().any(|g| g.paren);
     let n = digits.len();
     if !plus && !any_paren {
         if (13..=19).contains(&n) && validate::luhn(&digits) && validate::card_issuer(&digits) {
-            let grouped = same_sep(b" -") && (lens.iter().all(|&l| l == 4 || l == n % 4 && l < 4) || lens == [4, 6, 5] || lens == [4, 6, 4]);
+            let grouped = same_sep(b" -")
+                && (lens.iter().all(|&l| l == 4 || l == n % 4 && l < 4)
+                    || lens == [4, 6, 5]
+                    || lens == [4, 6, 4]);
             if one || grouped {
-                push(out, Entity::CreditCard, start, end, if one { 0.7 } else { 0.9 });
+                push(
+                    out,
+                    Entity::CreditCard,
+                    start,
+                    end,
+                    if one { 0.7 } else { 0.9 },
+                );
                 return;
             }
         }
@@ -323,8 +409,17 @@ fn classify_digits(parts: &[Group<'_>], plus: bool, start: usize, end: usize, ou
         if n == 10 && validate::uk_nhs(&digits) && (one || (lens == [3, 3, 4] && same_sep(b"- "))) {
             push(out, Entity::UkNhs, start, end, if one { 0.4 } else { 0.5 });
         }
-        if n == 12 && validate::in_aadhaar(&digits) && (one || (lens == [4, 4, 4] && same_sep(b" -:"))) {
-            push(out, Entity::InAadhaar, start, end, if one { 0.4 } else { 0.5 });
+        if n == 12
+            && validate::in_aadhaar(&digits)
+            && (one || (lens == [4, 4, 4] && same_sep(b" -:")))
+        {
+            push(
+                out,
+                Entity::InAadhaar,
+                start,
+                end,
+                if one { 0.4 } else { 0.5 },
+            );
         }
         if n == 11 && one && validate::de_tax_id(&digits) {
             push(out, Entity::DeTaxId, start, end, 0.4);

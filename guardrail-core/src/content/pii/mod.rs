@@ -60,6 +60,10 @@ pub struct PiiDetector {
     context_entities: Vec<u32>,
     window: usize,
     boost: f32,
+    #[allow(
+        dead_code,
+        reason = "read by the Detector impl, which the guard calls once wired"
+    )]
     channels: [bool; Channel::ALL.len()],
 }
 
@@ -108,11 +112,19 @@ impl PiiDetector {
                 .then_some(m.end());
             if consumed.is_none() {
                 // Retry the lower-priority shapes anchored at the same start.
+                let bytes = text.as_bytes();
+                let prev = s.checked_sub(1).and_then(|p| bytes.get(p)).copied();
+                let cur = bytes.get(s).copied().unwrap_or(0);
                 for pid in first + 1..Shape::ALL.len() {
                     let (Some(&shape), Ok(id)) = (Shape::ALL.get(pid), PatternID::new(pid)) else {
                         continue;
                     };
-                    let input = Input::new(text).span(s..len).anchored(Anchored::Pattern(id));
+                    if !shape.can_start(prev, cur) {
+                        continue;
+                    }
+                    let input = Input::new(text)
+                        .span(s..len)
+                        .anchored(Anchored::Pattern(id));
                     if let Some(m2) = self.regex.search(&input) {
                         if candidates::classify(shape, text, s, m2.end(), out) {
                             consumed = Some(m2.end());
@@ -121,26 +133,58 @@ impl PiiDetector {
                     }
                 }
             }
-            let step = text.get(s..).and_then(|t| t.chars().next()).map_or(1, char::len_utf8);
+            let step = text
+                .get(s..)
+                .and_then(|t| t.chars().next())
+                .map_or(1, char::len_utf8);
             pos = consumed.map_or(s + step, |e| e.max(s + step));
         }
     }
 
     /// Applies context words and thresholds, calling `emit` for each match that passes.
-    fn score(&self, text: &str, cands: &[Candidate], mut emit: impl FnMut(&Candidate, f32, Setting)) {
+    fn score(
+        &self,
+        text: &str,
+        cands: &[Candidate],
+        mut emit: impl FnMut(&Candidate, f32, Setting),
+    ) {
         if cands.is_empty() {
             return;
         }
+        // Context words are looked for only in the windows around candidates (merged), so a
+        // text with few candidates costs almost nothing here.
         let mut ctx: Vec<(usize, usize, u32)> = Vec::new();
         if let Some(ac) = &self.context {
             let bytes = text.as_bytes();
-            for m in ac.find_overlapping_iter(text) {
-                let before = m.start().checked_sub(1).and_then(|p| bytes.get(p));
-                let after = bytes.get(m.end());
-                let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
-                if !word(before) && !word(after) {
-                    let mask = self.context_entities.get(m.pattern().as_usize()).copied().unwrap_or(0);
-                    ctx.push((m.start(), m.end(), mask));
+            let mut scanned = 0;
+            let mut windows: Vec<(usize, usize)> = cands
+                .iter()
+                .map(|c| {
+                    (
+                        c.start.saturating_sub(self.window),
+                        (c.end + self.window / 2).min(text.len()),
+                    )
+                })
+                .collect();
+            windows.sort_unstable();
+            for (lo, hi) in windows {
+                let lo = lo.max(scanned);
+                if lo >= hi {
+                    continue;
+                }
+                scanned = hi;
+                for m in ac.find_iter(aho_corasick::Input::new(text).span(lo..hi)) {
+                    let before = m.start().checked_sub(1).and_then(|p| bytes.get(p));
+                    let after = bytes.get(m.end());
+                    let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+                    if !word(before) && !word(after) {
+                        let mask = self
+                            .context_entities
+                            .get(m.pattern().as_usize())
+                            .copied()
+                            .unwrap_or(0);
+                        ctx.push((m.start(), m.end(), mask));
+                    }
                 }
             }
         }
@@ -209,13 +253,21 @@ impl Detector for PiiDetector {
 }
 
 /// Compiles the `content.pii` section, reporting problems under `path`.
-pub(crate) fn compile(config: &PiiConfig, diags: &mut Diagnostics, path: &str) -> Option<PiiDetector> {
+pub(crate) fn compile(
+    config: &PiiConfig,
+    diags: &mut Diagnostics,
+    path: &str,
+) -> Option<PiiDetector> {
     let check_conf = |diags: &mut Diagnostics, p: String, v: f32| {
         if !(0.0..=1.0).contains(&v) {
             diags.error(p, format!("confidence `{v}` must be between 0 and 1"));
         }
     };
-    check_conf(diags, format!("{path}.min_confidence"), config.min_confidence);
+    check_conf(
+        diags,
+        format!("{path}.min_confidence"),
+        config.min_confidence,
+    );
     check_conf(diags, format!("{path}.context_boost"), config.context_boost);
     let base = Setting {
         enabled: config.enabled,
@@ -223,11 +275,19 @@ pub(crate) fn compile(config: &PiiConfig, diags: &mut Diagnostics, path: &str) -
         action: config.action,
     };
     let mut settings = [base; Entity::ALL.len()];
-    let names = Entity::ALL.iter().map(|e| e.name()).collect::<Vec<_>>().join("`, `");
+    let names = Entity::ALL
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join("`, `");
     for (name, ec) in &config.entities {
         let p = format!("{path}.entities.{name}");
         let Some(entity) = Entity::parse(name) else {
-            diags.error_with_hint(p, format!("unknown entity `{name}`"), format!("known entities: `{names}`"));
+            diags.error_with_hint(
+                p,
+                format!("unknown entity `{name}`"),
+                format!("known entities: `{names}`"),
+            );
             continue;
         };
         if let Some(s) = settings.get_mut(entity.index()) {
@@ -258,12 +318,18 @@ pub(crate) fn compile(config: &PiiConfig, diags: &mut Diagnostics, path: &str) -
     }
     for (name, extra) in &config.context_words {
         let Some(entity) = Entity::parse(name) else {
-            diags.error(format!("{path}.context_words.{name}"), format!("unknown entity `{name}`"));
+            diags.error(
+                format!("{path}.context_words.{name}"),
+                format!("unknown entity `{name}`"),
+            );
             continue;
         };
         for (i, w) in extra.iter().enumerate() {
             if w.trim().is_empty() {
-                diags.error(format!("{path}.context_words.{name}[{i}]"), "context word is empty");
+                diags.error(
+                    format!("{path}.context_words.{name}[{i}]"),
+                    "context word is empty",
+                );
             } else {
                 add(w.trim(), entity);
             }
@@ -271,22 +337,34 @@ pub(crate) fn compile(config: &PiiConfig, diags: &mut Diagnostics, path: &str) -
     }
     let context = AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
-        .match_kind(AcMatchKind::Standard)
+        .match_kind(AcMatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(words.iter().map(|(w, _)| w.as_str()))
         .ok();
     let regex = meta::Regex::builder()
-        .configure(meta::Config::new().match_kind(MatchKind::LeftmostFirst))
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .hybrid_cache_capacity(16 << 20),
+        )
         .build_many(&patterns::sources());
     let regex = match regex {
         Ok(r) => r,
         Err(e) => {
-            diags.error(path.to_string(), format!("internal pattern failed to compile: {e}"));
+            diags.error(
+                path.to_string(),
+                format!("internal pattern failed to compile: {e}"),
+            );
             return None;
         }
     };
     let mut channels = [false; Channel::ALL.len()];
     for ch in &config.channels {
-        if let Some(slot) = Channel::ALL.iter().position(|c| c == ch).and_then(|i| channels.get_mut(i)) {
+        if let Some(slot) = Channel::ALL
+            .iter()
+            .position(|c| c == ch)
+            .and_then(|i| channels.get_mut(i))
+        {
             *slot = config.enabled;
         }
     }

@@ -7,47 +7,285 @@
 //! (`Will`, `May`, `Bill`) need a known surname after them.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
-static GIVEN: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| include_str!("../../../data/given_names.txt").lines().collect());
-static SURNAMES: LazyLock<HashSet<&'static str>> =
+/// FNV-1a: the keys are short lowercase words, and SipHash's DoS resistance buys nothing for
+/// a fixed, shipped set.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Gazetteer = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+
+static GIVEN: LazyLock<Gazetteer> = LazyLock::new(|| {
+    include_str!("../../../data/given_names.txt")
+        .lines()
+        .collect()
+});
+static SURNAMES: LazyLock<Gazetteer> =
     LazyLock::new(|| include_str!("../../../data/surnames.txt").lines().collect());
 
 /// Given names that are everyday words; alone or before an unknown word they are not names.
 const AMBIGUOUS: &[&str] = &[
-    "will", "may", "june", "april", "august", "bill", "mark", "grant", "hope", "joy", "faith", "rose",
-    "art", "bob", "chance", "chase", "christian", "dean", "drew", "earl", "gay", "guy", "hunter",
-    "ivy", "jack", "jean", "king", "lane", "long", "major", "miles", "norman", "page", "pat",
-    "price", "ray", "rich", "rod", "royal", "sky", "summer", "sunny", "tad", "van", "wade",
-    "warren", "young", "dawn", "eve", "crystal", "ruby", "pearl", "holly", "iris", "lily",
-    "daisy", "amber", "autumn", "angel", "star", "max", "son", "don", "sale", "lee", "case",
-    "carol", "penny", "sandy", "rusty", "buck", "cash", "clay", "dale", "glen", "hall", "les",
-    "lou", "mason", "my", "an", "in", "so", "see", "thanks", "hi", "ok", "best", "dear", "an",
-    "all", "else", "ever", "love", "ma", "mae", "many", "else", "erin", "sol", "tom", "un",
+    "will",
+    "may",
+    "june",
+    "april",
+    "august",
+    "bill",
+    "mark",
+    "grant",
+    "hope",
+    "joy",
+    "faith",
+    "rose",
+    "art",
+    "bob",
+    "chance",
+    "chase",
+    "christian",
+    "dean",
+    "drew",
+    "earl",
+    "gay",
+    "guy",
+    "hunter",
+    "ivy",
+    "jack",
+    "jean",
+    "king",
+    "lane",
+    "long",
+    "major",
+    "miles",
+    "norman",
+    "page",
+    "pat",
+    "price",
+    "ray",
+    "rich",
+    "rod",
+    "royal",
+    "sky",
+    "summer",
+    "sunny",
+    "tad",
+    "van",
+    "wade",
+    "warren",
+    "young",
+    "dawn",
+    "eve",
+    "crystal",
+    "ruby",
+    "pearl",
+    "holly",
+    "iris",
+    "lily",
+    "daisy",
+    "amber",
+    "autumn",
+    "angel",
+    "star",
+    "max",
+    "son",
+    "don",
+    "sale",
+    "lee",
+    "case",
+    "carol",
+    "penny",
+    "sandy",
+    "rusty",
+    "buck",
+    "cash",
+    "clay",
+    "dale",
+    "glen",
+    "hall",
+    "les",
+    "lou",
+    "mason",
+    "my",
+    "an",
+    "in",
+    "so",
+    "see",
+    "thanks",
+    "hi",
+    "ok",
+    "best",
+    "dear",
+    "an",
+    "all",
+    "else",
+    "ever",
+    "love",
+    "ma",
+    "mae",
+    "many",
+    "else",
+    "erin",
+    "sol",
+    "tom",
+    "un",
 ];
 
 /// Capitalized words that are not surnames even when unknown to the gazetteer.
 const NOT_SURNAME: &[&str] = &[
-    "street", "avenue", "road", "inc", "ltd", "llc", "corp", "company", "bank", "university",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-    "february", "march", "april", "june", "july", "august", "september", "october", "november",
-    "december", "the", "and", "team", "support", "customer", "service", "account", "order",
-    "invoice", "please", "thanks", "thank", "hello", "dear", "regards", "best", "from", "to",
-    "is", "was", "has", "will", "can", "group", "center", "centre", "hospital", "school",
-    "airport", "station", "county", "city", "state", "district", "club", "store", "shop",
-    "ticket", "request", "update", "status", "error", "warning", "info", "note", "subject",
-    "re", "fwd", "fw", "id", "number", "email", "phone", "address", "name", "user", "there",
-    "everyone", "all", "folks", "sir", "madam", "care", "success", "sales", "billing", "legal",
-    "acme", "corp", "new", "york",
+    "street",
+    "avenue",
+    "road",
+    "inc",
+    "ltd",
+    "llc",
+    "corp",
+    "company",
+    "bank",
+    "university",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "the",
+    "and",
+    "team",
+    "support",
+    "customer",
+    "service",
+    "account",
+    "order",
+    "invoice",
+    "please",
+    "thanks",
+    "thank",
+    "hello",
+    "dear",
+    "regards",
+    "best",
+    "from",
+    "to",
+    "is",
+    "was",
+    "has",
+    "will",
+    "can",
+    "group",
+    "center",
+    "centre",
+    "hospital",
+    "school",
+    "airport",
+    "station",
+    "county",
+    "city",
+    "state",
+    "district",
+    "club",
+    "store",
+    "shop",
+    "ticket",
+    "request",
+    "update",
+    "status",
+    "error",
+    "warning",
+    "info",
+    "note",
+    "subject",
+    "re",
+    "fwd",
+    "fw",
+    "id",
+    "number",
+    "email",
+    "phone",
+    "address",
+    "name",
+    "user",
+    "there",
+    "everyone",
+    "all",
+    "folks",
+    "sir",
+    "madam",
+    "care",
+    "success",
+    "sales",
+    "billing",
+    "legal",
+    "acme",
+    "corp",
+    "new",
+    "york",
 ];
 
 const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "dr", "prof", "sir"];
 const CUES: &[&str] = &[
-    "hi", "hello", "hey", "dear", "thanks", "thank you", "cheers", "regards", "name is",
-    "name:", "i am", "i'm", "this is", "contact", "cc", "from:", "to:", "signed", "by",
-    "customer", "customer:", "patient", "agent", "attn", "attn:", "sincerely", "spoke with",
-    "met with", "talked to", "name\": \"", "name\":\"", "regards", "contact:",
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "thanks",
+    "thank you",
+    "cheers",
+    "regards",
+    "name is",
+    "name:",
+    "i am",
+    "i'm",
+    "this is",
+    "contact",
+    "cc",
+    "from:",
+    "to:",
+    "signed",
+    "by",
+    "customer",
+    "customer:",
+    "patient",
+    "agent",
+    "attn",
+    "attn:",
+    "sincerely",
+    "spoke with",
+    "met with",
+    "talked to",
+    "name\": \"",
+    "name\":\"",
+    "regards",
+    "contact:",
 ];
 
 fn lower(word: &str, buf: &mut [u8; 32]) -> Option<usize> {
@@ -61,7 +299,7 @@ fn lower(word: &str, buf: &mut [u8; 32]) -> Option<usize> {
     Some(bytes.len())
 }
 
-fn in_set(set: &HashSet<&'static str>, word: &str) -> bool {
+fn in_set(set: &Gazetteer, word: &str) -> bool {
     let mut buf = [0u8; 32];
     lower(word, &mut buf)
         .and_then(|n| buf.get(..n))
@@ -110,7 +348,10 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
             if let Some(n) = next.filter(|n| !in_list(NOT_SURNAME, n.text)) {
                 let last = extend(&tokens, i + 1);
                 out.push((n.start, last.end, 0.85));
-                i = tokens.iter().position(|t| t.start == last.start).map_or(tokens.len(), |p| p + 1);
+                i = tokens
+                    .iter()
+                    .position(|t| t.start == last.start)
+                    .map_or(tokens.len(), |p| p + 1);
                 continue;
             }
         }
@@ -121,11 +362,17 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
             let mut j = i + 1;
             if let Some(m) = tokens.get(j) {
                 let initial = m.text.len() == 1 && tokens.get(j + 1).is_some();
-                if initial || (in_set(&GIVEN, m.text) && tokens.get(j + 1).is_some_and(|t| in_set(&SURNAMES, t.text))) {
+                if initial
+                    || (in_set(&GIVEN, m.text)
+                        && tokens.get(j + 1).is_some_and(|t| in_set(&SURNAMES, t.text)))
+                {
                     j += 1;
                 }
             }
-            if let Some(sur) = tokens.get(j).filter(|t| t.text.len() > 1 && !in_list(NOT_SURNAME, t.text)) {
+            if let Some(sur) = tokens
+                .get(j)
+                .filter(|t| t.text.len() > 1 && !in_list(NOT_SURNAME, t.text))
+            {
                 let known = in_set(&SURNAMES, sur.text);
                 if known || !ambiguous {
                     out.push((tok.start, sur.end, if known { 0.8 } else { 0.6 }));
@@ -134,10 +381,10 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
                 }
             }
             if !ambiguous && next.is_none() {
-                let cue = i.checked_sub(1).and_then(|p| tokens.get(p)).map_or_else(
-                    || ends_with_cue(before),
-                    |p| in_list(CUES, p.text),
-                );
+                let cue = i
+                    .checked_sub(1)
+                    .and_then(|p| tokens.get(p))
+                    .map_or_else(|| ends_with_cue(before), |p| in_list(CUES, p.text));
                 out.push((tok.start, tok.end, if cue { 0.6 } else { 0.3 }));
             }
         }

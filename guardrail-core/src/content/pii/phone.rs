@@ -16,8 +16,8 @@ fn country(digits: &[u8]) -> Option<(usize, usize, usize)> {
             .fold(0, |a, &b| a * 10 + u32::from(b.wrapping_sub(b'0')))
     };
     let one = match d(1) {
-        1 => Some((10, 10)),  // NANP: US, CA
-        7 => Some((10, 10)),  // RU, KZ
+        1 => Some((10, 10)), // NANP: US, CA
+        7 => Some((10, 10)), // RU, KZ
         _ => None,
     };
     if let Some((lo, hi)) = one {
@@ -102,7 +102,10 @@ pub(crate) struct Group<'a> {
 /// The confidence that `groups` (a candidate's digit groups) form a phone number, if they do.
 /// `plus` says whether the candidate starts with `+` (or `00`, already stripped).
 pub(crate) fn classify(groups: &[Group<'_>], plus: bool) -> Option<f32> {
-    let digits: Vec<u8> = groups.iter().flat_map(|g| g.digits.iter().copied()).collect();
+    let digits: Vec<u8> = groups
+        .iter()
+        .flat_map(|g| g.digits.iter().copied())
+        .collect();
     let n = digits.len();
     if !(7..=15).contains(&n) {
         return None;
@@ -111,21 +114,25 @@ pub(crate) fn classify(groups: &[Group<'_>], plus: bool) -> Option<f32> {
     if plus {
         let (cc_len, lo, hi) = country(&digits)?;
         // `+44 (0)20 ...`: a trunk zero in parentheses is not part of the number.
-        let trunk = groups
-            .get(1)
-            .is_some_and(|g| g.paren && g.digits == b"0");
+        let trunk = groups.get(1).is_some_and(|g| g.paren && g.digits == b"0");
         let nsn = n - cc_len - usize::from(trunk);
         if !(lo..=hi).contains(&nsn) {
             return None;
         }
-        if cc_len == 1 && digits.first() == Some(&b'1') && !nanp(digits.get(1..).unwrap_or_default()) {
+        if cc_len == 1
+            && digits.first() == Some(&b'1')
+            && !nanp(digits.get(1..).unwrap_or_default())
+        {
             return None;
         }
         return Some(0.75);
     }
     let first = *digits.first()?;
     let one_group = groups.len() == 1;
-    let same_seps = groups.iter().skip(1).all(|g| g.sep == groups.get(1).map_or(0, |f| f.sep));
+    let same_seps = groups
+        .iter()
+        .skip(1)
+        .all(|g| g.sep == groups.get(1).map_or(0, |f| f.sep));
     // NANP: (415) 555-0132, 415-555-0132, 415.555.0132, 1-415-555-0132.
     if n == 10 && nanp(&digits) {
         if lens == [3, 3, 4] && (same_seps || groups.first().is_some_and(|g| g.paren)) {
@@ -135,7 +142,8 @@ pub(crate) fn classify(groups: &[Group<'_>], plus: bool) -> Option<f32> {
             return Some(0.3);
         }
     }
-    if n == 11 && first == b'1' && lens == [1, 3, 3, 4] && nanp(digits.get(1..).unwrap_or_default()) {
+    if n == 11 && first == b'1' && lens == [1, 3, 3, 4] && nanp(digits.get(1..).unwrap_or_default())
+    {
         return Some(0.6);
     }
     // CN mobile: 1[3-9] and nine digits, usually written unbroken.
@@ -162,7 +170,11 @@ pub(crate) fn classify(groups: &[Group<'_>], plus: bool) -> Option<f32> {
         return Some(0.5);
     }
     // ES / PT style nine digits 3-3-3 or 3-2-2-2 starting 6-9.
-    if n == 9 && matches!(first, b'6'..=b'9') && (lens == [3, 3, 3] || lens == [3, 2, 2, 2]) && same_seps {
+    if n == 9
+        && matches!(first, b'6'..=b'9')
+        && (lens == [3, 3, 3] || lens == [3, 2, 2, 2])
+        && same_seps
+    {
         return Some(0.45);
     }
     None

@@ -31,7 +31,10 @@ fn smoke() {
 /// code points; ours are bytes.
 #[test]
 fn presidio_vectors() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/peer-vectors/presidio.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/data/peer-vectors/presidio.jsonl"
+    );
     let Ok(data) = std::fs::read_to_string(path) else {
         println!("skipped: ../shared/data/peer-vectors/presidio.jsonl not found (only present in the project workspace)");
         return;
@@ -63,7 +66,8 @@ fn presidio_vectors() {
     let d = detector_all();
     // (entity, text) -> the expected span sets of its cases (Presidio runs a few texts with
     // different leniency settings; matching any of them counts).
-    let mut cases: std::collections::BTreeMap<(Entity, String), Vec<Vec<(usize, usize)>>> = Default::default();
+    type Cases = std::collections::BTreeMap<(Entity, String), Vec<Vec<(usize, usize)>>>;
+    let mut cases: Cases = Default::default();
     for line in data.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let Some(entity) = v["entity"].as_str().and_then(map) else {
@@ -78,7 +82,12 @@ fn presidio_vectors() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| (s["start"].as_u64().unwrap() as usize, s["end"].as_u64().unwrap() as usize))
+            .map(|s| {
+                (
+                    s["start"].as_u64().unwrap() as usize,
+                    s["end"].as_u64().unwrap() as usize,
+                )
+            })
             .collect();
         spans.truncate(count);
         spans.sort();
@@ -96,26 +105,38 @@ fn presidio_vectors() {
             .collect();
         got.sort();
         got.dedup();
-        let ok = variants.iter().any(|v| *v == got);
+        let ok = variants.contains(&got);
         let e = per.entry(entity.name()).or_default();
         e.1 += 1;
         if ok {
             e.0 += 1;
         } else {
-            failures.push(format!("{}: {text:?} expected {variants:?} got {got:?}", entity.name()));
+            failures.push(format!(
+                "{}: {text:?} expected {variants:?} got {got:?}",
+                entity.name()
+            ));
         }
     }
     let (mut pass, mut total) = (0, 0);
     for (name, (p, t)) in &per {
-        println!("presidio {name:<18} {p:>4}/{t:<4} {:.1}%", 100.0 * *p as f64 / *t as f64);
+        println!(
+            "presidio {name:<18} {p:>4}/{t:<4} {:.1}%",
+            100.0 * *p as f64 / *t as f64
+        );
         pass += p;
         total += t;
     }
-    println!("presidio all {pass}/{total} {:.1}%", 100.0 * pass as f64 / total as f64);
+    println!(
+        "presidio all {pass}/{total} {:.1}%",
+        100.0 * pass as f64 / total as f64
+    );
     for f in &failures {
         println!("  miss {f}");
     }
-    assert!(pass * 100 >= total * 95, "pass rate {pass}/{total} below 95%");
+    assert!(
+        pass * 100 >= total * 95,
+        "pass rate {pass}/{total} below 95%"
+    );
 }
 
 /// Per-entity precision / recall / F1 on the generated evaluation set
@@ -128,14 +149,23 @@ fn evaluate(d: &PiiDetector) -> std::collections::BTreeMap<String, (usize, usize
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let text = v["text"].as_str().unwrap();
         // Gold offsets are code points: convert to bytes.
-        let bytes_at: Vec<usize> = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
+        let bytes_at: Vec<usize> = text
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain([text.len()])
+            .collect();
         let mut gold: Vec<(String, usize, usize, bool)> = v["spans"]
             .as_array()
             .unwrap()
             .iter()
             .map(|s| {
                 let e = s["entity"].as_str().unwrap().to_string();
-                (e, bytes_at[s["start"].as_u64().unwrap() as usize], bytes_at[s["end"].as_u64().unwrap() as usize], false)
+                (
+                    e,
+                    bytes_at[s["start"].as_u64().unwrap() as usize],
+                    bytes_at[s["end"].as_u64().unwrap() as usize],
+                    false,
+                )
             })
             .collect();
         for m in resolve_overlaps(&d.find(text)) {
@@ -163,11 +193,18 @@ fn eval_set_precision_recall() {
     let d = PiiDetector::new(&PiiConfig::default()).unwrap();
     let stats = evaluate(&d);
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-    println!("{:<18} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6}", "entity", "tp", "fp", "fn", "P", "R", "F1");
+    println!(
+        "{:<18} {:>5} {:>5} {:>5} {:>6} {:>6} {:>6}",
+        "entity", "tp", "fp", "fn", "P", "R", "F1"
+    );
     for (name, &(t, f, n)) in &stats {
         let p = t as f64 / (t + f).max(1) as f64;
         let r = t as f64 / (t + n).max(1) as f64;
-        let f1 = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        let f1 = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
         println!("{name:<18} {t:>5} {f:>5} {n:>5} {p:>6.3} {r:>6.3} {f1:>6.3}");
         tp += t;
         fp += f;

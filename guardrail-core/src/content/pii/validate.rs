@@ -46,10 +46,14 @@ pub(crate) fn card_issuer(digits: &[u8]) -> bool {
     match p1 {
         4 => matches!(len, 13 | 16 | 19),
         2 => (2221..=2720).contains(&p4) && len == 16,
-        5 => ((51..=55).contains(&p2) && len == 16) || (matches!(p2, 50 | 56..=58) && (12..=19).contains(&len)),
+        5 => {
+            ((51..=55).contains(&p2) && len == 16)
+                || (matches!(p2, 50 | 56..=58) && (12..=19).contains(&len))
+        }
         3 => {
             (matches!(p2, 34 | 37) && len == 15)
-                || ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len)
+                || ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39)
+                    && (14..=19).contains(&len)
                 || ((3528..=3589).contains(&p4) && (16..=19).contains(&len))
         }
         6 => {
@@ -166,7 +170,8 @@ pub(crate) fn in_aadhaar(digits: &[u8]) -> bool {
 /// German tax id (Steuer-IdNr): eleven digits, first not 0; in the first ten at most one
 /// digit repeats, at most three times; ISO 7064 MOD 11,10 check digit.
 pub(crate) fn de_tax_id(digits: &[u8]) -> bool {
-    if digits.len() != 11 || digits.first() == Some(&b'0') || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.len() != 11 || digits.first() == Some(&b'0') || !digits.iter().all(u8::is_ascii_digit)
+    {
         return false;
     }
     let mut counts = [0u8; 10];
@@ -205,7 +210,9 @@ pub(crate) fn es_nif(digits: &[u8], letter: u8) -> bool {
     if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let n = digits.iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
+    let n = digits
+        .iter()
+        .fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
     es_letter(n) == letter.to_ascii_uppercase()
 }
 
@@ -220,14 +227,17 @@ pub(crate) fn es_nie(prefix: u8, digits: &[u8], letter: u8) -> bool {
     if digits.len() != 7 || !digits.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let n = digits.iter().fold(lead, |a, &b| a * 10 + u32::from(b - b'0'));
+    let n = digits
+        .iter()
+        .fold(lead, |a, &b| a * 10 + u32::from(b - b'0'));
     es_letter(n) == letter.to_ascii_uppercase()
 }
 
 /// Italian codice fiscale check character (the 16th), over an uppercased code.
 pub(crate) fn it_fiscal_code(code: &[u8]) -> bool {
     const ODD: [u32; 26] = [
-        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24,
+        23,
     ];
     if code.len() != 16 {
         return false;
@@ -253,19 +263,95 @@ pub(crate) fn it_fiscal_code(code: &[u8]) -> bool {
 /// Expected IBAN length per country (ISO 13616 registry).
 fn iban_len(country: &[u8]) -> Option<usize> {
     let len = match country {
-        b"AD" => 24, b"AE" => 23, b"AL" => 28, b"AT" => 20, b"AZ" => 28, b"BA" => 20, b"BE" => 16,
-        b"BG" => 22, b"BH" => 22, b"BI" => 27, b"BR" => 29, b"BY" => 28, b"CH" => 21, b"CR" => 22,
-        b"CY" => 28, b"CZ" => 24, b"DE" => 22, b"DJ" => 27, b"DK" => 18, b"DO" => 28, b"EE" => 20,
-        b"EG" => 29, b"ES" => 24, b"FI" => 18, b"FK" => 18, b"FO" => 18, b"FR" => 27, b"GB" => 22,
-        b"GE" => 22, b"GI" => 23, b"GL" => 18, b"GR" => 27, b"GT" => 28, b"HN" => 28, b"HR" => 21,
-        b"HU" => 28, b"IE" => 22, b"IL" => 23, b"IQ" => 23, b"IS" => 26, b"IT" => 27, b"JO" => 30,
-        b"KW" => 30, b"KZ" => 20, b"LB" => 28, b"LC" => 32, b"LI" => 21, b"LT" => 20, b"LU" => 20,
-        b"LV" => 21, b"LY" => 25, b"MC" => 27, b"MD" => 24, b"ME" => 22, b"MK" => 19, b"MN" => 20,
-        b"MR" => 27, b"MT" => 31, b"MU" => 30, b"NI" => 28, b"NL" => 18, b"NO" => 15, b"OM" => 23,
-        b"PK" => 24, b"PL" => 28, b"PS" => 29, b"PT" => 25, b"QA" => 29, b"RO" => 24, b"RS" => 22,
-        b"RU" => 33, b"SA" => 24, b"SC" => 31, b"SD" => 18, b"SE" => 24, b"SI" => 19, b"SK" => 24,
-        b"SM" => 27, b"SO" => 23, b"ST" => 25, b"SV" => 28, b"TL" => 23, b"TN" => 24, b"TR" => 26,
-        b"UA" => 29, b"VA" => 22, b"VG" => 24, b"XK" => 20, b"YE" => 30,
+        b"AD" => 24,
+        b"AE" => 23,
+        b"AL" => 28,
+        b"AT" => 20,
+        b"AZ" => 28,
+        b"BA" => 20,
+        b"BE" => 16,
+        b"BG" => 22,
+        b"BH" => 22,
+        b"BI" => 27,
+        b"BR" => 29,
+        b"BY" => 28,
+        b"CH" => 21,
+        b"CR" => 22,
+        b"CY" => 28,
+        b"CZ" => 24,
+        b"DE" => 22,
+        b"DJ" => 27,
+        b"DK" => 18,
+        b"DO" => 28,
+        b"EE" => 20,
+        b"EG" => 29,
+        b"ES" => 24,
+        b"FI" => 18,
+        b"FK" => 18,
+        b"FO" => 18,
+        b"FR" => 27,
+        b"GB" => 22,
+        b"GE" => 22,
+        b"GI" => 23,
+        b"GL" => 18,
+        b"GR" => 27,
+        b"GT" => 28,
+        b"HN" => 28,
+        b"HR" => 21,
+        b"HU" => 28,
+        b"IE" => 22,
+        b"IL" => 23,
+        b"IQ" => 23,
+        b"IS" => 26,
+        b"IT" => 27,
+        b"JO" => 30,
+        b"KW" => 30,
+        b"KZ" => 20,
+        b"LB" => 28,
+        b"LC" => 32,
+        b"LI" => 21,
+        b"LT" => 20,
+        b"LU" => 20,
+        b"LV" => 21,
+        b"LY" => 25,
+        b"MC" => 27,
+        b"MD" => 24,
+        b"ME" => 22,
+        b"MK" => 19,
+        b"MN" => 20,
+        b"MR" => 27,
+        b"MT" => 31,
+        b"MU" => 30,
+        b"NI" => 28,
+        b"NL" => 18,
+        b"NO" => 15,
+        b"OM" => 23,
+        b"PK" => 24,
+        b"PL" => 28,
+        b"PS" => 29,
+        b"PT" => 25,
+        b"QA" => 29,
+        b"RO" => 24,
+        b"RS" => 22,
+        b"RU" => 33,
+        b"SA" => 24,
+        b"SC" => 31,
+        b"SD" => 18,
+        b"SE" => 24,
+        b"SI" => 19,
+        b"SK" => 24,
+        b"SM" => 27,
+        b"SO" => 23,
+        b"ST" => 25,
+        b"SV" => 28,
+        b"TL" => 23,
+        b"TN" => 24,
+        b"TR" => 26,
+        b"UA" => 29,
+        b"VA" => 22,
+        b"VG" => 24,
+        b"XK" => 20,
+        b"YE" => 30,
         _ => return None,
     };
     Some(len)
@@ -321,7 +407,13 @@ pub(crate) fn base58check(s: &[u8]) -> bool {
 /// Bech32 / bech32m segwit address (BIP 173 / BIP 350) with human-readable part `bc` or `tb`.
 pub(crate) fn bech32(s: &[u8]) -> bool {
     const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-    const GEN: [u32; 5] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3];
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
     if s.len() < 14 || s.len() > 90 {
         return false;
     }
@@ -386,7 +478,9 @@ pub(crate) fn eth_address(s: &[u8]) -> EthCheck {
         if !c.is_ascii_alphabetic() {
             continue;
         }
-        let nibble = hash.get(i / 2).map_or(0, |h| if i % 2 == 0 { h >> 4 } else { h & 0xf });
+        let nibble = hash
+            .get(i / 2)
+            .map_or(0, |h| if i % 2 == 0 { h >> 4 } else { h & 0xf });
         if (nibble >= 8) != c.is_ascii_uppercase() {
             return EthCheck::Invalid;
         }
@@ -411,7 +505,10 @@ pub(crate) fn uk_nino_prefix(a: u8, b: u8) -> bool {
     let (a, b) = (a.to_ascii_uppercase(), b.to_ascii_uppercase());
     !matches!(a, b'D' | b'F' | b'I' | b'Q' | b'U' | b'V')
         && !matches!(b, b'D' | b'F' | b'I' | b'Q' | b'U' | b'V' | b'O')
-        && !matches!(&[a, b], b"BG" | b"GB" | b"NK" | b"KN" | b"TN" | b"NT" | b"ZZ")
+        && !matches!(
+            &[a, b],
+            b"BG" | b"GB" | b"NK" | b"KN" | b"TN" | b"NT" | b"ZZ"
+        )
 }
 
 /// Calendar check for a day, month and four-digit year.
@@ -442,7 +539,16 @@ mod tests {
     #[test]
     fn ssn_rules() {
         assert!(us_ssn(b"078051123"));
-        for bad in [&b"000123456"[..], b"666123456", b"900123456", b"123004567", b"123450000", b"078051120", b"111111111", b"12345"] {
+        for bad in [
+            &b"000123456"[..],
+            b"666123456",
+            b"900123456",
+            b"123004567",
+            b"123450000",
+            b"078051120",
+            b"111111111",
+            b"12345",
+        ] {
             assert!(!us_ssn(bad), "{}", String::from_utf8_lossy(bad));
         }
     }
@@ -452,7 +558,9 @@ mod tests {
         assert!(ca_sin(b"130692544") && !ca_sin(b"130692545") && !ca_sin(b"046454286"));
         assert!(uk_nhs(b"4010232137") && !uk_nhs(b"4010232138"));
         assert!(in_aadhaar(b"312345678909") && !in_aadhaar(b"123456789012"));
-        assert!(de_tax_id(b"12345678903") && !de_tax_id(b"12345678901") && !de_tax_id(b"11111111111"));
+        assert!(
+            de_tax_id(b"12345678903") && !de_tax_id(b"12345678901") && !de_tax_id(b"11111111111")
+        );
         assert!(es_nif(b"55555555", b'K') && !es_nif(b"12345678", b'A'));
         assert!(es_nie(b'X', b"9613851", b'N') && !es_nie(b'Y', b"8063915", b'Q'));
         assert!(uk_nino_prefix(b'A', b'A') && !uk_nino_prefix(b'N', b'T'));
@@ -473,11 +581,22 @@ mod tests {
         assert!(base58check(b"3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"));
         assert!(!base58check(b"16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyY"));
         assert!(bech32(b"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
-        assert!(bech32(b"bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"));
+        assert!(bech32(
+            b"bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297"
+        ));
         assert!(!bech32(b"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdp"));
-        assert_eq!(eth_address(b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), EthCheck::Checksummed);
-        assert_eq!(eth_address(b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"), EthCheck::Invalid);
-        assert_eq!(eth_address(b"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"), EthCheck::NoChecksum);
+        assert_eq!(
+            eth_address(b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+            EthCheck::Checksummed
+        );
+        assert_eq!(
+            eth_address(b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"),
+            EthCheck::Invalid
+        );
+        assert_eq!(
+            eth_address(b"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"),
+            EthCheck::NoChecksum
+        );
     }
 
     #[test]

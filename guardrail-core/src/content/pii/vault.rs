@@ -133,7 +133,10 @@ pub fn pseudonymize(text: &str, matches: &[PiiMatch], vault: &mut Vault) -> Stri
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for m in resolve_overlaps(matches) {
-        let (Some(head), Some(original)) = (text.get(last..m.span.start), text.get(m.span.start..m.span.end)) else {
+        let (Some(head), Some(original)) = (
+            text.get(last..m.span.start),
+            text.get(m.span.start..m.span.end),
+        ) else {
             continue;
         };
         out.push_str(head);
@@ -162,7 +165,11 @@ mod tests {
     fn placeholders_are_consistent_and_restore() {
         let mut v = Vault::new();
         let text = "a@x.io and b@x.io and a@x.io";
-        let ms = [m(Entity::Email, 0, 6, 0.9), m(Entity::Email, 11, 17, 0.9), m(Entity::Email, 22, 28, 0.9)];
+        let ms = [
+            m(Entity::Email, 0, 6, 0.9),
+            m(Entity::Email, 11, 17, 0.9),
+            m(Entity::Email, 22, 28, 0.9),
+        ];
         let out = pseudonymize(text, &ms, &mut v);
         assert_eq!(out, "<EMAIL_1> and <EMAIL_2> and <EMAIL_1>");
         assert_eq!(v.restore(&out), text);
