@@ -156,7 +156,6 @@ impl PiiDetector {
         let mut ctx: Vec<(usize, usize, u32)> = Vec::new();
         if let Some(ac) = &self.context {
             let bytes = text.as_bytes();
-            let mut scanned = 0;
             let mut windows: Vec<(usize, usize)> = cands
                 .iter()
                 .map(|c| {
@@ -167,12 +166,15 @@ impl PiiDetector {
                 })
                 .collect();
             windows.sort_unstable();
+            // Merge overlapping windows so a word across two of them is still seen.
+            let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
             for (lo, hi) in windows {
-                let lo = lo.max(scanned);
-                if lo >= hi {
-                    continue;
+                match merged.last_mut() {
+                    Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                    _ => merged.push((lo, hi)),
                 }
-                scanned = hi;
+            }
+            for (lo, hi) in merged {
                 for m in ac.find_iter(aho_corasick::Input::new(text).span(lo..hi)) {
                     let before = m.start().checked_sub(1).and_then(|p| bytes.get(p));
                     let after = bytes.get(m.end());
@@ -345,7 +347,9 @@ pub(crate) fn compile(
         .configure(
             meta::Config::new()
                 .match_kind(MatchKind::LeftmostFirst)
-                .hybrid_cache_capacity(16 << 20),
+                .hybrid_cache_capacity(16 << 20)
+                .backtrack(false)
+                .onepass(false),
         )
         .build_many(&patterns::sources());
     let regex = match regex {
