@@ -146,7 +146,7 @@ names = list(results)
 print(f"evaluation set: {len(docs)} texts, {sum(len(t.encode()) for t in texts)} bytes, "
       f"{sum(len(d['spans']) for d in docs)} gold spans\n")
 print("F1 per entity (P/R in parentheses)")
-print(f"{'entity':<18}" + "".join(f"{n:>30}" for n in names))
+print(f"{'entity':<18}" + "".join(f"{n:>34}" for n in names))
 best_peer_gap = []
 for e in ENTITIES:
     row = f"{e:<18}"
@@ -154,10 +154,10 @@ for e in ENTITIES:
     for n in names:
         st = results[n][0].get(e)
         if st is None:
-            row += f"{'n/a':>30}"
+            row += f"{'n/a':>34}"
             continue
         p, r, f = f1(*st)
-        row += f"{f'{f:.3f} ({p:.2f}/{r:.2f})':>30}"
+        row += f"{f'{f:.3f} ({p:.2f}/{r:.2f})':>34}"
         if n != "guardrail":
             peer_best = f if peer_best is None else max(peer_best, f)
     if peer_best is not None:
@@ -165,9 +165,9 @@ for e in ENTITIES:
         best_peer_gap.append((e, ours, peer_best))
     print(row)
 print()
-print(f"{'':<18}" + "".join(f"{n:>30}" for n in names))
-print(f"{'MB/s':<18}" + "".join(f"{results[n][1]:>30.3f}" for n in names))
-print(f"{'1 KB latency µs':<18}" + "".join(f"{results[n][2]:>30.1f}" for n in names))
+print(f"{'':<18}" + "".join(f"{n:>34}" for n in names))
+print(f"{'MB/s':<18}" + "".join(f"{results[n][1]:>34.3f}" for n in names))
+print(f"{'1 KB latency µs':<18}" + "".join(f"{results[n][2]:>34.1f}" for n in names))
 ours_mbps, ours_lat = results["guardrail"][1], results["guardrail"][2]
 for n in names[1:]:
     print(f"guardrail vs {n}: {ours_mbps / results[n][1]:.0f}x throughput, {results[n][2] / ours_lat:.0f}x lower 1 KB latency")

