@@ -8,8 +8,10 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod decision;
+pub mod event;
 pub mod policy;
 pub mod scan;
+mod util;
 
 pub mod constraints;
 pub mod content;
