@@ -407,8 +407,8 @@ mod tests {
             paths.contains(&"rules[2]"),
             "neither keywords nor regex: {paths:?}"
         );
-        let huge = format!("- id: big\n  regex: '(a{{1000}}){{1000}}'\n");
-        assert!(rules(&huge).unwrap_err()[0]
+        let huge = "- id: big\n  regex: '(a{1000}){1000}'\n";
+        assert!(rules(huge).unwrap_err()[0]
             .message
             .contains("invalid regex"));
         let e = rules("- id: c\n  keywords: [z]\n  channels: [user]\n  events: [tool_call]\n")
