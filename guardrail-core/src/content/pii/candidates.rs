@@ -50,8 +50,16 @@ pub(crate) fn classify(
     let before = out.len();
     match shape {
         Shape::UrlCredentials => {
-            if bytes.len() <= 2048 {
-                push(out, Entity::UrlCredentials, start, end, 0.9);
+            // Sentence punctuation after a URL is not part of it.
+            let trimmed = m.trim_end_matches(['.', ',', ';', ')', ']', '!', '?']);
+            if trimmed.len() <= 2048 {
+                push(
+                    out,
+                    Entity::UrlCredentials,
+                    start,
+                    start + trimmed.len(),
+                    0.9,
+                );
             }
         }
         Shape::Email => {
@@ -432,6 +440,17 @@ fn classify_digits(
         }
     }
     if let Some(c) = phone::classify(parts, plus) {
-        push(out, Entity::Phone, start, end, c);
+        // A grouped number that already passed an id's checksum and layout (`078-05-1123`)
+        // is less likely a phone number that happens to fit.
+        let id_like = out
+            .iter()
+            .any(|c| c.start == start && c.end == end && c.confidence >= 0.5);
+        push(
+            out,
+            Entity::Phone,
+            start,
+            end,
+            if id_like && !plus { c - 0.25 } else { c },
+        );
     }
 }

@@ -84,7 +84,7 @@ pub(crate) fn sources() -> Vec<String> {
 fn source(shape: Shape) -> String {
     match shape {
         Shape::UrlCredentials => {
-            r#"[A-Za-z][A-Za-z0-9+.\-]*://[!-~&&[^:@/'"<>]]+:[!-~&&[^@/'"<>]]+@[!-~&&[^/?#'"<>]]+"#
+            r#"[A-Za-z][A-Za-z0-9+.\-]*://[!-~&&[^:@/'"<>]]+:[!-~&&[^@/'"<>]]+@[!-~&&[^/?#'"<>]]+(?:[/?#][!-~&&[^'"<>]]*)?"#
                 .to_string()
         }
         Shape::Email => format!(
@@ -121,7 +121,7 @@ fn source(shape: Shape) -> String {
             format!(r"(?:\+ ?|\([0-9]+\) ?|{B})[0-9]+(?:(?:\) ?|[ \-./:]\(?|\)[ \-.])[0-9]+)*{B}")
         }
         Shape::Person => format!(
-            r"{B}(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.? {WORD}|(?:Hi|Hello|Hey|Dear|Thanks|Attn:?) {WORD}|{WORD}(?: (?:[A-Z]\.|{WORD}))+)"
+            r"{B}(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.? {WORD}(?: (?:[A-Z]\.|{WORD}))*|{WORD}(?: (?:[A-Z]\.|{WORD}))+|(?:Attn|Name|Customer|Patient):? {WORD})"
         ),
     }
 }

@@ -27,6 +27,231 @@ fn smoke() {
     let _ = detector_all();
 }
 
+/// One positive and one negative text per entity, default policy (context included where
+/// the entity needs it).
+#[test]
+fn each_entity_positive_and_negative() {
+    let d = PiiDetector::new(&PiiConfig::default()).unwrap();
+    let cases: &[(Entity, &str, &str, &str)] = &[
+        (
+            Entity::Email,
+            "write to ana.ruiz@example.co.uk today",
+            "ana.ruiz@example.co.uk",
+            "write to ana.ruiz@localhost today",
+        ),
+        (
+            Entity::Phone,
+            "call (415) 555-0132 now",
+            "(415) 555-0132",
+            "call 555-0132 now",
+        ),
+        (
+            Entity::Phone,
+            "ring +49 30 1234567",
+            "+49 30 1234567",
+            "ring +999 30 1234567",
+        ),
+        (
+            Entity::CreditCard,
+            "card 4012-8888-8888-1881 ok",
+            "4012-8888-8888-1881",
+            "card 4012-8888-8888-1882 ok",
+        ),
+        (
+            Entity::UsSsn,
+            "SSN 078-05-1123",
+            "078-05-1123",
+            "SSN 666-05-1123",
+        ),
+        (
+            Entity::Iban,
+            "IBAN DE89 3704 0044 0532 0130 00.",
+            "DE89 3704 0044 0532 0130 00",
+            "IBAN DE89 3704 0044 0532 0130 01.",
+        ),
+        (
+            Entity::IpAddress,
+            "from 192.168.10.4 port",
+            "192.168.10.4",
+            "version 1.2.3 port",
+        ),
+        (
+            Entity::IpAddress,
+            "via 2001:db8::8a2e:370:7334.",
+            "2001:db8::8a2e:370:7334",
+            "via std::vector::size.",
+        ),
+        (
+            Entity::MacAddress,
+            "mac 00:1A:2B:3C:4D:5E",
+            "00:1A:2B:3C:4D:5E",
+            "mac FF:FF:FF:FF:FF:FF",
+        ),
+        (
+            Entity::UrlCredentials,
+            "db postgres://app:s3cret@db.internal/prod",
+            "postgres://app:s3cret@db.internal/prod",
+            "db postgres://db.internal/prod",
+        ),
+        (
+            Entity::DateOfBirth,
+            "date of birth: 1984-07-21",
+            "1984-07-21",
+            "deployed 1984-07-21",
+        ),
+        (
+            Entity::UsPassport,
+            "passport number A12345678",
+            "A12345678",
+            "part number A12345678",
+        ),
+        (
+            Entity::UkNhs,
+            "NHS number 401 023 2137",
+            "401 023 2137",
+            "NHS number 401 023 2138",
+        ),
+        (
+            Entity::UkNino,
+            "NI number AB 12 34 56 C",
+            "AB 12 34 56 C",
+            "NI number BG 12 34 56 C",
+        ),
+        (
+            Entity::CaSin,
+            "SIN 130-692-544",
+            "130-692-544",
+            "SIN 130-692-545",
+        ),
+        (
+            Entity::InAadhaar,
+            "aadhaar 3123 4567 8909",
+            "3123 4567 8909",
+            "aadhaar 1234 5678 9012",
+        ),
+        (
+            Entity::InPan,
+            "PAN ABCPD1234Z",
+            "ABCPD1234Z",
+            "PAN ABCD1234",
+        ),
+        (Entity::EsNif, "DNI 12345678Z", "12345678Z", "DNI 12345678A"),
+        (Entity::EsNie, "NIE X9613851N", "X9613851N", "NIE X9613851Q"),
+        (
+            Entity::ItFiscalCode,
+            "codice fiscale RSSMRA85T10A562S",
+            "RSSMRA85T10A562S",
+            "codice fiscale RSSMRA85T10A56",
+        ),
+        (
+            Entity::DeTaxId,
+            "Steuer-ID 12345678903",
+            "12345678903",
+            "Steuer-ID 12345678901",
+        ),
+        (
+            Entity::CryptoWallet,
+            "btc 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+            "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+            "btc 3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLz",
+        ),
+        (
+            Entity::CryptoWallet,
+            "eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
+        ),
+        (
+            Entity::Person,
+            "Dear Jennifer Walsh, thanks",
+            "Jennifer Walsh",
+            "Dear Customer Service, thanks",
+        ),
+        (
+            Entity::Address,
+            "ship to 1600 Pennsylvania Avenue, Washington, DC 20500",
+            "1600 Pennsylvania Avenue, Washington, DC 20500",
+            "ship to aisle 16 of the store",
+        ),
+    ];
+    for &(entity, pos, want, neg) in cases {
+        let got = found(&d, pos);
+        assert!(
+            got.contains(&(entity, want.to_string())),
+            "{entity:?} not found in {pos:?}: {got:?}"
+        );
+        let got = found(&d, neg);
+        assert!(
+            got.iter().all(|(e, _)| *e != entity),
+            "{entity:?} wrongly found in {neg:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn context_words_raise_confidence() {
+    let d = PiiDetector::new(&PiiConfig::default()).unwrap();
+    assert!(
+        found(&d, "ref 078051123").is_empty(),
+        "bare nine digits stay below the threshold"
+    );
+    assert!(found(&d, "my ssn is 078051123").contains(&(Entity::UsSsn, "078051123".into())));
+    let config = PiiConfig {
+        context_words: [("us_ssn".to_string(), vec!["employee ref".to_string()])].into(),
+        ..PiiConfig::default()
+    };
+    let custom = PiiDetector::new(&config).unwrap();
+    assert!(
+        found(&custom, "employee ref: 078051123").contains(&(Entity::UsSsn, "078051123".into()))
+    );
+}
+
+#[test]
+fn bad_input_is_handled() {
+    let d = detector_all();
+    assert!(d.find("").is_empty());
+    // Non-ASCII around and inside candidates: spans stay on char boundaries.
+    for t in [
+        "é4111 1111 1111 1111é",
+        "ß@ß.de",
+        "📞 +44 20 7946 0958 📞",
+        "Zoë Müller wohnt in der Hauptstraße 5",
+    ] {
+        for m in d.find(t) {
+            assert!(t.get(m.span.start..m.span.end).is_some(), "{t:?} {m:?}");
+        }
+    }
+    // Large and adversarial inputs finish (linear time; speed is measured in the bench).
+    let colons = ":1".repeat(200_000);
+    let digits = "1 ".repeat(200_000);
+    let caps = "Ab ".repeat(200_000);
+    let hexdots = "ab:cd.".repeat(100_000);
+    for t in [&colons, &digits, &caps, &hexdots] {
+        let _ = d.find(t);
+    }
+    assert_eq!(d.find(&"x".repeat(1 << 20)).len(), 0);
+}
+
+#[test]
+fn unknown_entities_and_bad_confidence_are_policy_errors() {
+    let mut config = PiiConfig::default();
+    config
+        .entities
+        .insert("emial".into(), EntityConfig::default());
+    config.context_words.insert("ssn".into(), vec![" ".into()]);
+    config.min_confidence = 1.5;
+    let err = PiiDetector::new(&config).unwrap_err();
+    let paths: Vec<&str> = err.issues().iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "content.pii.min_confidence",
+            "content.pii.entities.emial",
+            "content.pii.context_words.ssn"
+        ]
+    );
+}
+
 /// Presidio's own recognizer test cases, run for every entity we support. Offsets there are
 /// code points; ours are bytes.
 #[test]
@@ -220,4 +445,86 @@ fn eval_set_precision_recall() {
     // they say nothing about text the generator does not imitate.
     assert!(low.is_empty(), "entities below F1 0.9: {low:?}");
     assert!(f1 >= 0.98, "micro F1 {f1:.3}");
+}
+
+mod through_the_guard {
+    use crate::event::Event;
+    use crate::{Action, Guard, Policy, State};
+
+    fn guard(yaml: &str) -> Guard {
+        Guard::builder()
+            .build(&Policy::from_yaml(yaml).unwrap())
+            .unwrap()
+    }
+
+    fn eval(g: &Guard, json: &str) -> crate::Decision {
+        g.evaluate(&Event::from_json(json.as_bytes()).unwrap(), &State::new())
+    }
+
+    #[test]
+    fn tool_output_pii_is_redacted_in_place() {
+        let g = guard("version: 1\n");
+        let d = eval(
+            &g,
+            r#"{"type":"tool_result","ts":1,"tool":"crm.get","output":{"name":"x","email":"ana.ruiz@example.com","ssn":"078-05-1123","note":"order 4111 1111 1111 1112"}}"#,
+        );
+        assert_eq!(d.action, Action::Redact);
+        let rules: Vec<&str> = d.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert!(
+            rules.contains(&"pii.email") && rules.contains(&"pii.us_ssn"),
+            "{rules:?}"
+        );
+        assert!(
+            !rules.contains(&"pii.credit_card"),
+            "a number failing Luhn is no card"
+        );
+        let out = serde_json::to_string(&d.args).unwrap();
+        assert!(
+            !out.contains("ana.ruiz@example.com") && !out.contains("078-05-1123"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn entity_settings_change_the_decision() {
+        let g = guard(
+            "version: 1\ncontent:\n  pii:\n    entities:\n      credit_card: { action: block }\n      email: { enabled: false }\n",
+        );
+        let d = eval(
+            &g,
+            r#"{"type":"prompt","ts":1,"role":"user","text":"card 4111-1111-1111-1111, mail a.b@example.com"}"#,
+        );
+        assert_eq!(d.action, Action::Block);
+        assert!(d.findings.iter().all(|f| f.rule != "pii.email"));
+        let off = guard(
+            "version: 1\ncontent:\n  pii:\n    enabled: false\n  safety:\n    enabled: false\n",
+        );
+        let d = eval(
+            &off,
+            r#"{"type":"prompt","ts":1,"role":"user","text":"card 4111-1111-1111-1111"}"#,
+        );
+        assert_eq!(d.action, Action::Allow);
+    }
+
+    #[test]
+    fn bad_pii_policy_points_at_the_path() {
+        let err = Policy::from_yaml(
+            "version: 1\ncontent:\n  pii:\n    min_confidence: 3\n    entities:\n      emial: {}\n",
+        )
+        .unwrap_err();
+        let paths: Vec<&str> = err.issues().iter().map(|i| i.path.as_str()).collect();
+        assert!(paths.contains(&"content.pii.min_confidence"), "{paths:?}");
+        assert!(paths.contains(&"content.pii.entities.emial"), "{paths:?}");
+    }
+
+    #[test]
+    fn safety_findings_escalate() {
+        let g = guard("version: 1\n");
+        let d = eval(
+            &g,
+            r#"{"type":"model_output","ts":1,"text":"step one: how to build a b0mb"}"#,
+        );
+        assert_eq!(d.action, Action::Escalate);
+        assert_eq!(d.findings[0].rule, "safety.weapons");
+    }
 }

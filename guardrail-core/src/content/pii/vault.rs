@@ -3,8 +3,45 @@
 //! model's answer.
 
 use super::{Entity, PiiMatch};
+use crate::decision::Action;
+use crate::guard::Guard;
+use crate::scan::Channel;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+impl Guard {
+    /// `text` with every PII finding the policy acts on (action not `allow`, not shadow)
+    /// replaced by a placeholder from `vault` (`<EMAIL_1>`); the same value always gets the
+    /// same placeholder within one vault. Give the result to the model, keep the vault, and
+    /// call [`Vault::restore`] on the model's answer.
+    ///
+    /// ```
+    /// use guardrail_core::{Channel, Guard};
+    /// use guardrail_core::content::pii::Vault;
+    /// let guard = Guard::with_default_policy();
+    /// let mut vault = Vault::new();
+    /// let masked = guard.pseudonymize(Channel::User, "Mail jane.doe@example.com", &mut vault);
+    /// assert_eq!(masked, "Mail <EMAIL_1>");
+    /// assert_eq!(vault.restore("Done: <EMAIL_1>"), "Done: jane.doe@example.com");
+    /// ```
+    pub fn pseudonymize(&self, channel: Channel, text: &str, vault: &mut Vault) -> String {
+        let matches: Vec<PiiMatch> = self
+            .scan(channel, text)
+            .into_iter()
+            .filter(|f| f.category == "pii" && f.action != Action::Allow && !f.shadow)
+            .filter_map(|f| {
+                let entity = Entity::parse(f.rule.strip_prefix("pii.")?)?;
+                Some(PiiMatch {
+                    entity,
+                    span: f.span?,
+                    confidence: f.confidence,
+                    action: f.action,
+                })
+            })
+            .collect();
+        pseudonymize(text, &matches, vault)
+    }
+}
 
 /// The originals behind the placeholders of one conversation. Serializable so the host can
 /// keep it between turns; it holds personal data, so store it as such.
@@ -188,6 +225,38 @@ mod tests {
         let b = resolve_overlaps(&[email, url]);
         assert_eq!(a, b);
         assert_eq!(a, vec![url]);
+    }
+
+    #[test]
+    fn guard_pseudonymizes_and_restores_end_to_end() {
+        let guard = Guard::with_default_policy();
+        let mut vault = Vault::new();
+        let turn1 = "Customer Maria Lopez (maria.lopez@example.com, +44 20 7946 0958) asks about card 4111 1111 1111 1111.";
+        let masked = guard.pseudonymize(Channel::User, turn1, &mut vault);
+        assert!(
+            !masked.contains("maria.lopez@example.com") && !masked.contains("4111"),
+            "{masked}"
+        );
+        assert!(
+            masked.contains("<EMAIL_1>")
+                && masked.contains("<CREDIT_CARD_1>")
+                && masked.contains("<PERSON_1>")
+        );
+        // A later turn reuses the placeholders; a new value gets the next number.
+        let turn2 = guard.pseudonymize(
+            Channel::User,
+            "cc maria.lopez@example.com and bob.stone@example.org",
+            &mut vault,
+        );
+        assert_eq!(turn2, "cc <EMAIL_1> and <EMAIL_2>");
+        // The vault survives serialization between turns and restores the model's answer.
+        let stored = serde_json::to_string(&vault).unwrap_or_default();
+        let vault: Vault = serde_json::from_str(&stored).unwrap_or_default();
+        let answer = "I emailed <EMAIL_1> and <EMAIL_2> about <CREDIT_CARD_1>.";
+        assert_eq!(
+            vault.restore(answer),
+            "I emailed maria.lopez@example.com and bob.stone@example.org about 4111 1111 1111 1111."
+        );
     }
 
     #[test]

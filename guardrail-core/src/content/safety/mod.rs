@@ -54,7 +54,7 @@ pub struct SafetyConfig {
     /// `weapons`, `drugs`, `harassment`) or classifier label.
     pub categories: BTreeMap<String, CategoryConfig>,
     /// Extra terms per category (whole words or phrases, weight 0.9); a new name makes a new
-    /// category.
+    /// category. Terms shorter than three letters once normalized are ignored.
     pub terms: BTreeMap<String, Vec<String>>,
     /// Terms never flagged, whatever category lists them.
     pub allow: Vec<String>,
@@ -304,7 +304,9 @@ pub(crate) fn compile(
     };
     let mut add = |settings: &mut Vec<Setting>, cat: &str, term: &str, weight: f32| {
         let norm = normalize::normalize_term(term);
-        if norm.is_empty() || allow.contains(&norm) {
+        // Repeated letters collapse (`xxx` becomes `x`): a term that short would match
+        // everywhere, so it is not used.
+        if norm.len() < 3 || allow.contains(&norm) {
             return;
         }
         let idx = category(settings, cat);
