@@ -68,9 +68,10 @@ fn main() {
             t.elapsed().as_secs_f64()
         })
         .collect();
+    let mean = samples.iter().sum::<f64>() / samples.len() as f64;
     samples.sort_by(f64::total_cmp);
     println!(
         "{}",
-        serde_json::json!({"timing": {"mb_per_s": mbps, "latency_1kb_us": samples[samples.len() / 2] * 1e6}})
+        serde_json::json!({"timing": {"mb_per_s": mbps, "latency_1kb_us": samples[samples.len() / 2] * 1e6, "latency_1kb_mean_us": mean * 1e6}})
     );
 }

@@ -367,6 +367,8 @@ fn classify_digits(
     end: usize,
     out: &mut Vec<Candidate>,
 ) {
+    // Only this sub-sequence's own candidates matter below (not the whole text's).
+    let first = out.len();
     let digits: Vec<u8> = parts
         .iter()
         .flat_map(|g| g.digits.iter().copied())
@@ -443,6 +445,8 @@ fn classify_digits(
         // A grouped number that already passed an id's checksum and layout (`078-05-1123`)
         // is less likely a phone number that happens to fit.
         let id_like = out
+            .get(first..)
+            .unwrap_or_default()
             .iter()
             .any(|c| c.start == start && c.end == end && c.confidence >= 0.5);
         push(
