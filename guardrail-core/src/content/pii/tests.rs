@@ -358,9 +358,11 @@ fn presidio_vectors() {
     for f in &failures {
         println!("  miss {f}");
     }
+    // The target is 95%; we reach 99.5% (the three misses are Presidio quirks listed
+    // in docs/benchmarks/pii.md), so guard that.
     assert!(
-        pass * 100 >= total * 95,
-        "pass rate {pass}/{total} below 95%"
+        pass * 1000 >= total * 990,
+        "pass rate {pass}/{total} below 99%"
     );
 }
 
