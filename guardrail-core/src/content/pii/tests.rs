@@ -16,6 +16,16 @@ fn found(d: &PiiDetector, text: &str) -> Vec<(Entity, String)> {
 }
 
 #[test]
+fn entity_table_is_consistent() {
+    for (i, e) in Entity::ALL.iter().enumerate() {
+        assert_eq!(e.index(), i);
+        assert_eq!(Entity::parse(e.name()), Some(*e));
+        assert_eq!(e.rule(), format!("pii.{}", e.name()));
+    }
+    assert!(Entity::ALL.len() <= 32, "context masks are u32");
+}
+
+#[test]
 fn smoke() {
     let d = PiiDetector::new(&PiiConfig::default()).unwrap();
     let t = "Call me at (415) 555-0132 or mail john.smith@example.com, card 4111 1111 1111 1111.";
