@@ -29,7 +29,7 @@ pub struct PiiConfig {
     pub action: Action,
     /// The confidence (0 to 1) a match needs to be reported, unless the entity sets its own.
     /// Context words near a match raise its confidence.
-    pub min_confidence: f32,
+    pub min_confidence: f64,
     /// Per-entity settings, keyed by entity name (`email`, `phone`, `credit_card`, `us_ssn`,
     /// `iban`, `ip_address`, `mac_address`, `url_credentials`, `date_of_birth`, `us_passport`,
     /// `us_driver_license`, `uk_nhs`, `uk_nino`, `ca_sin`, `in_aadhaar`, `in_pan`, `es_nif`,
@@ -41,7 +41,7 @@ pub struct PiiConfig {
     /// How many bytes before a match a context word may end (after the match: half of it).
     pub context_window: usize,
     /// How much a context word near a match adds to its confidence.
-    pub context_boost: f32,
+    pub context_boost: f64,
 }
 
 /// Settings of one entity; unset fields fall back to the section's.
@@ -51,7 +51,7 @@ pub struct EntityConfig {
     /// Whether this entity is detected (default: true).
     pub enabled: Option<bool>,
     /// The confidence a match of this entity needs.
-    pub min_confidence: Option<f32>,
+    pub min_confidence: Option<f64>,
     /// The action for a match of this entity.
     pub action: Option<Action>,
 }

@@ -260,7 +260,7 @@ pub(crate) fn compile(
     diags: &mut Diagnostics,
     path: &str,
 ) -> Option<PiiDetector> {
-    let check_conf = |diags: &mut Diagnostics, p: String, v: f32| {
+    let check_conf = |diags: &mut Diagnostics, p: String, v: f64| {
         if !(0.0..=1.0).contains(&v) {
             diags.error(p, format!("confidence `{v}` must be between 0 and 1"));
         }
@@ -273,7 +273,7 @@ pub(crate) fn compile(
     check_conf(diags, format!("{path}.context_boost"), config.context_boost);
     let base = Setting {
         enabled: config.enabled,
-        min_confidence: config.min_confidence,
+        min_confidence: config.min_confidence as f32,
         action: config.action,
     };
     let mut settings = [base; Entity::ALL.len()];
@@ -296,7 +296,7 @@ pub(crate) fn compile(
             s.enabled = config.enabled && ec.enabled.unwrap_or(true);
             if let Some(v) = ec.min_confidence {
                 check_conf(diags, format!("{p}.min_confidence"), v);
-                s.min_confidence = v;
+                s.min_confidence = v as f32;
             }
             if let Some(a) = ec.action {
                 s.action = a;
@@ -378,7 +378,7 @@ pub(crate) fn compile(
         context,
         context_entities: words.iter().map(|(_, m)| *m).collect(),
         window: config.context_window,
-        boost: config.context_boost,
+        boost: config.context_boost as f32,
         channels,
     })
 }

@@ -59,7 +59,7 @@ pub struct SafetyConfig {
     /// Terms never flagged, whatever category lists them.
     pub allow: Vec<String>,
     /// The threshold for categories and labels without their own.
-    pub threshold: f32,
+    pub threshold: f64,
     /// The action for categories and labels without their own.
     pub action: Action,
 }
@@ -71,7 +71,7 @@ pub struct CategoryConfig {
     /// Whether the category is reported (default: true).
     pub enabled: Option<bool>,
     /// The score (0 to 1) at which it is reported.
-    pub threshold: Option<f32>,
+    pub threshold: Option<f64>,
     /// What to do when it is.
     pub action: Option<Action>,
 }
@@ -272,7 +272,7 @@ pub(crate) fn compile(
     diags: &mut Diagnostics,
     path: &str,
 ) -> Option<SafetyDetector> {
-    let check = |diags: &mut Diagnostics, p: String, v: f32| {
+    let check = |diags: &mut Diagnostics, p: String, v: f64| {
         if !(0.0..=1.0).contains(&v) {
             diags.error(p, format!("threshold `{v}` must be between 0 and 1"));
         }
@@ -281,7 +281,7 @@ pub(crate) fn compile(
     let default = Setting {
         name: String::new(),
         enabled: config.enabled,
-        threshold: config.threshold,
+        threshold: config.threshold as f32,
         action: config.action,
     };
     let mut settings: Vec<Setting> = Vec::new();
@@ -334,7 +334,7 @@ pub(crate) fn compile(
             s.enabled = config.enabled && cc.enabled.unwrap_or(true);
             if let Some(t) = cc.threshold {
                 check(diags, format!("{p}.threshold"), t);
-                s.threshold = t;
+                s.threshold = t as f32;
             }
             if let Some(a) = cc.action {
                 s.action = a;
