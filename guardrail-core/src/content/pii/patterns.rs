@@ -94,7 +94,7 @@ fn source(shape: Shape) -> String {
             r"{B}(?:(?:[0-9A-Fa-f]{{2}}:){{5}}[0-9A-Fa-f]{{2}}|(?:[0-9A-Fa-f]{{2}}-){{5}}[0-9A-Fa-f]{{2}}|[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}}\.[0-9A-Fa-f]{{4}}){B}"
         ),
         Shape::Ipv6 => format!(
-            r"(?:{B}[0-9A-Fa-f]+)?:[0-9A-Fa-f]*:[0-9A-Fa-f:]*(?:\.[0-9]+)*(?:%[0-9A-Za-z]+)?(?:/[0-9]+)?"
+            r"(?:{B}[0-9A-Fa-f]+:[0-9A-Fa-f]*:|::)[0-9A-Fa-f:]*(?:\.[0-9]+)*(?:%[0-9A-Za-z]+)?(?:/[0-9]+)?"
         ),
         Shape::Ipv4 => format!(r"{B}{V4}(?:/[0-9]{{1,2}})?{B}"),
         Shape::Date => format!(
@@ -118,7 +118,7 @@ fn source(shape: Shape) -> String {
         ),
         Shape::LetterDigits => format!(r"{B}[A-Za-z][0-9]{{5,}}{B}"),
         Shape::Numeric => {
-            format!(r"(?:\+ ?|\([0-9]+\) ?|{B})[0-9]+(?:(?:\) ?|[ \-./:]\(?|\)[ \-.])[0-9]+)*{B}")
+            format!(r"(?:\+ ?|\([0-9]+\) ?|{B})(?:[0-9]{{7,}}|[0-9]+(?:(?:\) ?|[ \-./:]\(?|\)[ \-.])[0-9]+)+){B}")
         }
         Shape::Person => format!(
             r"{B}(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.? {WORD}(?: (?:[A-Z]\.|{WORD}))*|{WORD}(?: (?:[A-Z]\.|{WORD}))+|(?:Attn|Name|Customer|Patient):? {WORD})"
