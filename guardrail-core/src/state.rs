@@ -16,6 +16,7 @@
 //! ```
 
 use crate::gates::GateState;
+use crate::governance::audit::{AuditHead, AuditRecord, AuditState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -28,6 +29,9 @@ pub trait CounterStore: Send + Sync {
     /// Adds `delta` to counter `key` unless the new value would exceed `limit`. Returns the
     /// new value, or `Err(current)` when the limit would be crossed. Atomic per key.
     fn try_add(&self, key: &str, delta: f64, limit: Option<f64>) -> Result<f64, f64>;
+    /// Subtracts up to `max` from counter `key` without taking it below 0, and returns the
+    /// amount subtracted. Atomic per key (budgets release reservations with it).
+    fn take(&self, key: &str, max: f64) -> f64;
     /// The current value of `key` (0 when absent).
     fn get(&self, key: &str) -> f64;
     /// Every counter, for snapshots.
@@ -65,6 +69,16 @@ impl CounterStore for MemoryStore {
         Ok(next)
     }
 
+    fn take(&self, key: &str, max: f64) -> f64 {
+        let mut map = self.lock();
+        let Some(current) = map.get_mut(key) else {
+            return 0.0;
+        };
+        let taken = current.min(max).max(0.0);
+        *current -= taken;
+        taken
+    }
+
     fn get(&self, key: &str) -> f64 {
         self.lock().get(key).copied().unwrap_or(0.0)
     }
@@ -79,6 +93,9 @@ impl CounterStore for MemoryStore {
 pub struct State {
     pub(crate) gates: Mutex<GateState>,
     pub(crate) store: Arc<dyn CounterStore>,
+    /// The audit chain. Its lock is held while a decision changes state (gates, budgets)
+    /// and appends its record, so records are gap-free and in the order of the changes.
+    pub(crate) audit: Mutex<AuditState>,
 }
 
 impl fmt::Debug for State {
@@ -105,6 +122,9 @@ pub struct StateSnapshot {
     /// Every counter of the store.
     #[serde(default)]
     pub counters: BTreeMap<String, f64>,
+    /// The audit chain's head (records are drained by the host, not snapshotted).
+    #[serde(default)]
+    pub audit: AuditHead,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -125,6 +145,7 @@ impl State {
         State {
             gates: Mutex::new(GateState::default()),
             store,
+            audit: Mutex::new(AuditState::default()),
         }
     }
 
@@ -134,6 +155,7 @@ impl State {
             version: 1,
             gates: lock(&self.gates).clone(),
             counters: self.store.entries().into_iter().collect(),
+            audit: lock(&self.audit).head.clone(),
         }
     }
 
@@ -151,12 +173,32 @@ impl State {
         State {
             gates: Mutex::new(snapshot.gates),
             store,
+            audit: Mutex::new(AuditState {
+                head: snapshot.audit,
+                records: Vec::new(),
+            }),
         }
     }
 
     /// The counter store.
     pub fn store(&self) -> &dyn CounterStore {
         self.store.as_ref()
+    }
+
+    /// Takes the audit records appended since the last call, in chain order. The host
+    /// persists them; the state keeps only the chain's head.
+    pub fn take_audit_records(&self) -> Vec<AuditRecord> {
+        std::mem::take(&mut lock(&self.audit).records)
+    }
+
+    /// The audit chain's head: records appended so far and the last hash.
+    pub fn audit_head(&self) -> AuditHead {
+        lock(&self.audit).head.clone()
+    }
+
+    /// Cost, tokens and calls by team, agent, workflow and tag.
+    pub fn showback(&self) -> crate::governance::ShowbackReport {
+        crate::governance::showback::report(self.store.as_ref())
     }
 
     /// Gates waiting for approval.

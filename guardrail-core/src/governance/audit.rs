@@ -1,0 +1,446 @@
+//! The audit chain: one record per evaluated event (its decision, the gate it opened or
+//! used, the approval it carried), hash-chained with SHA-256 so that an edited, removed,
+//! inserted or reordered record is detected and located by [`verify`].
+//!
+//! `hash = SHA-256(canonical JSON of the record without its hash field)`; the record holds
+//! the previous record's hash (`prev_hash`; 64 zeros for the first), so each hash covers the
+//! whole chain before it. Canonical JSON: keys sorted, no whitespace, absent values as `null`
+//! (RFC 8785 for the strings and integers records hold). Records never contain raw
+//! arguments, only their SHA-256.
+//!
+//! The core appends; the host persists: it drains new records with
+//! [`State::take_audit_records`](crate::State::take_audit_records) and stores them. The state
+//! snapshot keeps only the chain's [`AuditHead`], which lets the host detect a truncated
+//! tail ([`verify_against_head`]).
+
+use crate::decision::Action;
+use crate::event::Timestamp;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The `governance.audit` section of the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditPolicy {
+    /// Append a record for every evaluated event. The host must drain records
+    /// (`State::take_audit_records`) or they accumulate in memory.
+    pub enabled: bool,
+}
+
+impl Default for AuditPolicy {
+    fn default() -> AuditPolicy {
+        AuditPolicy { enabled: true }
+    }
+}
+
+/// The `prev_hash` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One audit record. Field order is alphabetical: serializing it gives canonical JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditRecord {
+    /// The action the findings ask for (before shadow mode).
+    pub action: Action,
+    /// The agent that acted.
+    pub agent: Option<String>,
+    /// For an approval event: who answered.
+    pub approver: Option<String>,
+    /// SHA-256 (hex) of the tool call's canonical arguments; never the arguments.
+    pub args_sha256: Option<String>,
+    /// The enforced action.
+    pub decision: Action,
+    /// The event type (`tool_call`, `approval`, ...).
+    pub event: String,
+    /// The gate the event opened, answered or used.
+    pub gate: Option<String>,
+    /// This record's hash (hex).
+    pub hash: String,
+    /// The policy's content hash.
+    pub policy: String,
+    /// The previous record's hash (hex; [`GENESIS`] for the first).
+    pub prev_hash: String,
+    /// On whose behalf the agent acted.
+    pub principal: Option<String>,
+    /// The rule ids of the decision's findings (the rules invoked), deduplicated.
+    pub reasons: Vec<String>,
+    /// The run id.
+    pub run: Option<String>,
+    /// Position in the chain, from 0, without gaps.
+    pub seq: u64,
+    /// For tool calls: the tool.
+    pub tool: Option<String>,
+    /// The event's host timestamp.
+    pub ts: Timestamp,
+}
+
+/// The record without its hash: what the hash covers.
+#[derive(Serialize)]
+struct Body<'a> {
+    action: Action,
+    agent: &'a Option<String>,
+    approver: &'a Option<String>,
+    args_sha256: &'a Option<String>,
+    decision: Action,
+    event: &'a str,
+    gate: &'a Option<String>,
+    policy: &'a str,
+    prev_hash: &'a str,
+    principal: &'a Option<String>,
+    reasons: &'a [String],
+    run: &'a Option<String>,
+    seq: u64,
+    tool: &'a Option<String>,
+    ts: Timestamp,
+}
+
+impl AuditRecord {
+    /// The canonical JSON the hash covers.
+    pub fn canonical_body(&self) -> String {
+        let body = Body {
+            action: self.action,
+            agent: &self.agent,
+            approver: &self.approver,
+            args_sha256: &self.args_sha256,
+            decision: self.decision,
+            event: &self.event,
+            gate: &self.gate,
+            policy: &self.policy,
+            prev_hash: &self.prev_hash,
+            principal: &self.principal,
+            reasons: &self.reasons,
+            run: &self.run,
+            seq: self.seq,
+            tool: &self.tool,
+            ts: self.ts,
+        };
+        // Serializing strings, integers and enums cannot fail.
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+
+    /// The hash this record's content gives.
+    pub fn compute_hash(&self) -> String {
+        crate::policy::hex(&Sha256::digest(self.canonical_body().as_bytes()))
+    }
+}
+
+/// Where a chain stands: how many records it holds and the last one's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditHead {
+    /// Records appended so far (the next record's `seq`).
+    pub seq: u64,
+    /// The last record's hash ([`GENESIS`] before the first).
+    pub hash: String,
+}
+
+impl Default for AuditHead {
+    fn default() -> AuditHead {
+        AuditHead {
+            seq: 0,
+            hash: GENESIS.to_string(),
+        }
+    }
+}
+
+/// The chain's live part in the state: the head and the records not yet drained.
+#[derive(Debug, Default)]
+pub(crate) struct AuditState {
+    pub head: AuditHead,
+    pub records: Vec<AuditRecord>,
+}
+
+impl AuditState {
+    /// Chains and appends `record` (its `seq`, `prev_hash` and `hash` are set here).
+    pub(crate) fn append(&mut self, mut record: AuditRecord) {
+        record.seq = self.head.seq;
+        record.prev_hash = std::mem::take(&mut self.head.hash);
+        record.hash = record.compute_hash();
+        self.head.seq += 1;
+        self.head.hash.clone_from(&record.hash);
+        self.records.push(record);
+    }
+}
+
+/// SHA-256 (hex) of a JSON value's canonical form (keys sorted, no whitespace).
+pub fn args_sha256(args: &serde_json::Value) -> String {
+    crate::policy::hex(&Sha256::digest(args.to_string().as_bytes()))
+}
+
+/// Why a chain does not verify, and where (`index` is the position in the slice given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    /// A record's content changed: its hash no longer matches it, or (when its hash was
+    /// recomputed) its successor no longer links to it.
+    #[error("record {index} (seq {seq}) was edited: its content no longer matches the chain")]
+    Edited {
+        /// Position of the edited record.
+        index: usize,
+        /// Its sequence number.
+        seq: u64,
+    },
+    /// Records are missing before position `index`.
+    #[error("records seq {from}..={to} are missing before record {index}")]
+    Removed {
+        /// Position of the first record after the gap.
+        index: usize,
+        /// First missing sequence number.
+        from: u64,
+        /// Last missing sequence number.
+        to: u64,
+    },
+    /// A record that does not belong to the chain sits at `index`.
+    #[error("record {index} (seq {seq}) was inserted: it does not belong to the chain")]
+    Inserted {
+        /// Its position.
+        index: usize,
+        /// The sequence number it claims.
+        seq: u64,
+    },
+    /// The record at `index` belongs elsewhere in the chain.
+    #[error("record {index} (seq {seq}) is out of order: it follows seq {belongs_after}")]
+    Reordered {
+        /// Its position.
+        index: usize,
+        /// Its sequence number.
+        seq: u64,
+        /// The record it actually follows.
+        belongs_after: u64,
+    },
+    /// The records end before the head the state reports (the tail was cut).
+    #[error("the chain ends at seq {found:?} but the head is at seq {expected}: records were removed from the end")]
+    Truncated {
+        /// The head's count of records.
+        expected: u64,
+        /// The last sequence number present.
+        found: Option<u64>,
+    },
+}
+
+/// Verifies a chain from its first record (seq 0, `prev_hash` = [`GENESIS`]).
+pub fn verify(records: &[AuditRecord]) -> Result<(), AuditError> {
+    verify_continuation(&AuditHead::default(), records)
+}
+
+/// Verifies records that continue the chain after `after` (a head the host stored when it
+/// persisted the previous batch).
+pub fn verify_continuation(after: &AuditHead, records: &[AuditRecord]) -> Result<(), AuditError> {
+    for (index, r) in records.iter().enumerate() {
+        if r.compute_hash() != r.hash {
+            return Err(AuditError::Edited { index, seq: r.seq });
+        }
+        let (prev_seq, prev_hash) = match index.checked_sub(1).and_then(|i| records.get(i)) {
+            Some(p) => (Some(p.seq), p.hash.as_str()),
+            None => (after.seq.checked_sub(1), after.hash.as_str()),
+        };
+        let expected_seq = prev_seq.map_or(0, |s| s + 1);
+        if r.prev_hash == prev_hash && r.seq == expected_seq {
+            continue;
+        }
+        return Err(locate(records, index, expected_seq, prev_hash));
+    }
+    Ok(())
+}
+
+/// Classifies the first broken link: record `index` does not follow its predecessor.
+fn locate(records: &[AuditRecord], index: usize, expected_seq: u64, prev_hash: &str) -> AuditError {
+    let Some(r) = records.get(index) else {
+        return AuditError::Inserted {
+            index,
+            seq: expected_seq,
+        };
+    };
+    let linked_from = records.iter().position(|o| o.hash == r.prev_hash);
+    // Its real predecessor is elsewhere in the slice: it was moved (unless the predecessor
+    // is two back, which means the record just before it was slipped in).
+    if let Some(j) = linked_from {
+        if index >= 2 && j == index - 2 {
+            return AuditError::Inserted {
+                index: index - 1,
+                seq: records.get(index - 1).map_or(0, |x| x.seq),
+            };
+        }
+        let belongs_after = records.get(j).map_or(0, |x| x.seq);
+        return AuditError::Reordered {
+            index,
+            seq: r.seq,
+            belongs_after,
+        };
+    }
+    // The next record links to the previous one: this one was slipped in between.
+    if records
+        .get(index + 1)
+        .is_some_and(|n| n.prev_hash == prev_hash)
+    {
+        return AuditError::Inserted { index, seq: r.seq };
+    }
+    if r.seq > expected_seq {
+        return AuditError::Removed {
+            index,
+            from: expected_seq,
+            to: r.seq - 1,
+        };
+    }
+    // It links to a record that no longer has that hash: its predecessor was edited and
+    // re-hashed (or, at the start, the first record was replaced).
+    match index.checked_sub(1).and_then(|i| records.get(i)) {
+        Some(p) => AuditError::Edited {
+            index: index - 1,
+            seq: p.seq,
+        },
+        None => AuditError::Edited { index, seq: r.seq },
+    }
+}
+
+/// Verifies a full chain and that it ends at `head` (detects a removed tail).
+pub fn verify_against_head(records: &[AuditRecord], head: &AuditHead) -> Result<(), AuditError> {
+    verify(records)?;
+    let last = records.last();
+    if last.map(|r| r.seq + 1).unwrap_or(0) != head.seq
+        || last.map_or(GENESIS, |r| r.hash.as_str()) != head.hash
+    {
+        return Err(AuditError::Truncated {
+            expected: head.seq,
+            found: last.map(|r| r.seq),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(i: u64) -> AuditRecord {
+        AuditRecord {
+            action: Action::Allow,
+            agent: Some(format!("bot-{}", i % 3)),
+            approver: None,
+            args_sha256: Some(args_sha256(&serde_json::json!({"n": i}))),
+            decision: Action::Allow,
+            event: "tool_call".into(),
+            gate: None,
+            hash: String::new(),
+            policy: "sha256:p".into(),
+            prev_hash: String::new(),
+            principal: None,
+            reasons: vec![],
+            run: Some("r-1".into()),
+            seq: 0,
+            tool: Some("t".into()),
+            ts: Timestamp::from_unix_millis(i as i64),
+        }
+    }
+
+    fn chain(n: u64) -> Vec<AuditRecord> {
+        let mut s = AuditState::default();
+        for i in 0..n {
+            s.append(record(i));
+        }
+        s.records
+    }
+
+    #[test]
+    fn a_clean_chain_verifies_and_is_canonical() {
+        let c = chain(10);
+        assert_eq!(verify(&c), Ok(()));
+        assert_eq!(c[0].prev_hash, GENESIS);
+        let v = serde_json::to_value(&c[3]).unwrap();
+        assert_eq!(
+            serde_json::to_string(&c[3]).unwrap(),
+            v.to_string(),
+            "field order is canonical"
+        );
+        assert!(!c[3].canonical_body().contains("\"hash\""));
+        assert_eq!(verify(&[]), Ok(()));
+    }
+
+    #[test]
+    fn edits_are_found() {
+        let mut c = chain(10);
+        c[4].decision = Action::Block;
+        assert_eq!(verify(&c), Err(AuditError::Edited { index: 4, seq: 4 }));
+        // Edited and re-hashed: the successor exposes it.
+        let mut c = chain(10);
+        c[4].reasons.push("forged".into());
+        c[4].hash = c[4].compute_hash();
+        assert_eq!(verify(&c), Err(AuditError::Edited { index: 4, seq: 4 }));
+        // The hash field itself.
+        let mut c = chain(10);
+        c[9].hash = GENESIS.into();
+        assert_eq!(verify(&c), Err(AuditError::Edited { index: 9, seq: 9 }));
+    }
+
+    #[test]
+    fn removals_are_found() {
+        let mut c = chain(10);
+        c.remove(5);
+        assert_eq!(
+            verify(&c),
+            Err(AuditError::Removed { index: 5, from: 5, to: 5 })
+        );
+        let mut c = chain(10);
+        c.drain(0..2);
+        assert_eq!(
+            verify(&c),
+            Err(AuditError::Removed { index: 0, from: 0, to: 1 })
+        );
+        let c = chain(10);
+        let head = AuditHead {
+            seq: 10,
+            hash: c[9].hash.clone(),
+        };
+        assert_eq!(verify_against_head(&c, &head), Ok(()));
+        assert_eq!(
+            verify_against_head(&c[..8], &head),
+            Err(AuditError::Truncated { expected: 10, found: Some(7) })
+        );
+    }
+
+    #[test]
+    fn insertions_are_found() {
+        // A foreign record with made-up links.
+        let mut c = chain(10);
+        let mut forged = record(99);
+        forged.seq = 5;
+        forged.prev_hash = GENESIS.into();
+        forged.hash = forged.compute_hash();
+        c.insert(5, forged);
+        assert_eq!(verify(&c), Err(AuditError::Inserted { index: 5, seq: 5 }));
+        // A forged record chained onto its predecessor: its successor exposes it.
+        let mut c = chain(10);
+        let mut forged = record(99);
+        forged.seq = 5;
+        forged.prev_hash = c[4].hash.clone();
+        forged.hash = forged.compute_hash();
+        c.insert(5, forged);
+        assert_eq!(verify(&c), Err(AuditError::Inserted { index: 5, seq: 5 }));
+    }
+
+    #[test]
+    fn reorders_are_found() {
+        let mut c = chain(10);
+        c.swap(3, 4);
+        assert_eq!(
+            verify(&c),
+            Err(AuditError::Reordered { index: 3, seq: 4, belongs_after: 3 })
+        );
+        let mut c = chain(10);
+        let last = c.pop().unwrap();
+        c.insert(0, last);
+        assert!(matches!(verify(&c), Err(AuditError::Reordered { index: 0, seq: 9, .. })));
+    }
+
+    #[test]
+    fn batches_verify_from_a_stored_head() {
+        let c = chain(10);
+        let head = AuditHead {
+            seq: 6,
+            hash: c[5].hash.clone(),
+        };
+        assert_eq!(verify_continuation(&head, &c[6..]), Ok(()));
+        assert!(verify_continuation(&head, &c[7..]).is_err());
+    }
+}
