@@ -654,7 +654,9 @@ impl Guard {
                     let f = approvals::finding(
                         "gates.expired",
                         Action::Escalate,
-                        format!("the approval of gate `{id}` expired at {at}; a new gate is opened"),
+                        format!(
+                            "the approval of gate `{id}` expired at {at}; a new gate is opened"
+                        ),
                     );
                     push(f, &mut findings, &mut treatments);
                 }
@@ -706,12 +708,11 @@ impl Guard {
             let escalating: Vec<&Finding> = escalating.into_iter().map(|(f, _)| f).collect();
             match approvals::route(&compiled.doc.gates, event, &escalating, &fallback) {
                 Ok(route) => {
-                    let request =
-                        gates.open_routed(event, &route, reason.join("; "), fp().clone());
+                    let request = gates.open_routed(event, &route, reason.join("; "), fp().clone());
                     gate_ref = Some(request.id.clone());
                     opened = Some(request);
                 }
-                Err(f) => push(f, &mut findings, &mut treatments),
+                Err(f) => push(*f, &mut findings, &mut treatments),
             }
         }
         drop(gates);

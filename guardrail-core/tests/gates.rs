@@ -1,6 +1,8 @@
 //! Human gates end to end through `Guard::evaluate`: decision rights, self-approval, expiry,
 //! argument swaps after approval, one-time use, denial.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use guardrail_core::{Action, Decision, Event, Guard, Policy, State};
 use serde_json::{json, Value};
 
@@ -48,8 +50,10 @@ fn migrate(sql: &str, ts: i64) -> Event {
 }
 
 fn approve(gate: &str, who: &str, role: &str, yes: bool, ts: i64) -> Event {
-    ev(json!({"type": "approval", "ts": ts, "gate": gate, "approver": who, "role": role,
-        "approve": yes}))
+    ev(
+        json!({"type": "approval", "ts": ts, "gate": gate, "approver": who, "role": role,
+        "approve": yes}),
+    )
 }
 
 fn rules(d: &Decision) -> Vec<&str> {
@@ -73,7 +77,11 @@ fn approved_action_runs_exactly_once() {
     let d = g.evaluate(&migrate(ALTER, 3_000), &s);
     assert_eq!(d.enforced, Action::Allow, "{:?}", d.findings);
     assert!(d.gate.is_none());
-    let approved = d.findings.iter().find(|f| f.rule == "gates.approved").unwrap();
+    let approved = d
+        .findings
+        .iter()
+        .find(|f| f.rule == "gates.approved")
+        .unwrap();
     assert!(approved.message.contains("`g-1`"), "{}", approved.message);
     assert!(approved.message.contains("dana (db-owner)"));
     // The escalating finding is still reported, now allowed.
@@ -102,7 +110,10 @@ fn argument_swap_after_approval_is_a_new_gate() {
     other.context.agent = Some("other-bot".into());
     assert_eq!(g.evaluate(&other, &s).enforced, Action::Escalate);
     // The approved call itself still goes through.
-    assert_eq!(g.evaluate(&migrate(ALTER, 3_500), &s).enforced, Action::Allow);
+    assert_eq!(
+        g.evaluate(&migrate(ALTER, 3_500), &s).enforced,
+        Action::Allow
+    );
 }
 
 #[test]
@@ -110,10 +121,22 @@ fn wrong_role_self_approval_unknown_and_expired_are_refused() {
     let (g, s) = (guard(), State::new());
     g.evaluate(&migrate(ALTER, 1_000), &s);
     let cases = [
-        (approve("g-1", "eve", "reviewer", true, 2_000), "gates.wrong_role"),
-        (approve("g-1", "billing-bot", "db-owner", true, 2_000), "gates.self_approval"),
-        (approve("g-1", "user:4411", "db-owner", true, 2_000), "gates.self_approval"),
-        (approve("g-7", "dana", "db-owner", true, 2_000), "gates.unknown_gate"),
+        (
+            approve("g-1", "eve", "reviewer", true, 2_000),
+            "gates.wrong_role",
+        ),
+        (
+            approve("g-1", "billing-bot", "db-owner", true, 2_000),
+            "gates.self_approval",
+        ),
+        (
+            approve("g-1", "user:4411", "db-owner", true, 2_000),
+            "gates.self_approval",
+        ),
+        (
+            approve("g-7", "dana", "db-owner", true, 2_000),
+            "gates.unknown_gate",
+        ),
     ];
     for (event, rule) in cases {
         let d = g.evaluate(&event, &s);
@@ -121,9 +144,15 @@ fn wrong_role_self_approval_unknown_and_expired_are_refused() {
         assert_eq!(rules(&d), [rule]);
     }
     // None of those let the action through.
-    assert_eq!(g.evaluate(&migrate(ALTER, 2_500), &s).enforced, Action::Escalate);
+    assert_eq!(
+        g.evaluate(&migrate(ALTER, 2_500), &s).enforced,
+        Action::Escalate
+    );
     // g-1 expires after 600 s.
-    let late = g.evaluate(&approve("g-1", "dana", "db-owner", true, 1_000 + 601_000), &s);
+    let late = g.evaluate(
+        &approve("g-1", "dana", "db-owner", true, 1_000 + 601_000),
+        &s,
+    );
     assert_eq!(rules(&late), ["gates.expired"]);
     assert_eq!(late.enforced, Action::Block);
     assert_eq!(
@@ -153,7 +182,8 @@ fn denial_blocks_the_fingerprint() {
     assert!(rules(&d).contains(&"gates.denied"));
     // Different arguments are a different action.
     assert_eq!(
-        g.evaluate(&migrate("ALTER TABLE x ADD y int", 3_000), &s).enforced,
+        g.evaluate(&migrate("ALTER TABLE x ADD y int", 3_000), &s)
+            .enforced,
         Action::Escalate
     );
 }
@@ -162,8 +192,10 @@ fn denial_blocks_the_fingerprint() {
 fn decision_rights_route_by_amount_and_need_a_quorum() {
     let (g, s) = (guard(), State::new());
     let refund = |amount: u32, ts: i64| {
-        ev(json!({"type": "tool_call", "ts": ts, "tool": "payments.refund",
-            "args": {"order": "refund 1182", "amount": amount}}))
+        ev(
+            json!({"type": "tool_call", "ts": ts, "tool": "payments.refund",
+            "args": {"order": "refund 1182", "amount": amount}}),
+        )
     };
     let small = g.evaluate(&refund(100, 1_000), &s).gate.unwrap();
     assert_eq!(small.role, "team-oncall");
@@ -175,7 +207,10 @@ fn decision_rights_route_by_amount_and_need_a_quorum() {
     assert!(d.findings[0].message.contains("finance"));
     let d = g.evaluate(&approve(&big.id, "fin-1", "finance", true, 2_000), &s);
     assert_eq!(rules(&d), ["gates.approval_recorded"]);
-    assert_eq!(g.evaluate(&refund(900, 2_500), &s).enforced, Action::Escalate);
+    assert_eq!(
+        g.evaluate(&refund(900, 2_500), &s).enforced,
+        Action::Escalate
+    );
     let d = g.evaluate(&approve(&big.id, "fin-2", "finance", true, 3_000), &s);
     assert_eq!(rules(&d), ["gates.approval_accepted"]);
     assert_eq!(g.evaluate(&refund(900, 4_000), &s).enforced, Action::Allow);
@@ -183,13 +218,18 @@ fn decision_rights_route_by_amount_and_need_a_quorum() {
 
 #[test]
 fn a_class_no_row_covers_is_blocked() {
-    let p = POLICY.replace("    - {class: refund, role: finance, quorum: 2, expiry_seconds: 60}\n", "");
+    let p = POLICY.replace(
+        "    - {class: refund, role: finance, quorum: 2, expiry_seconds: 60}\n",
+        "",
+    );
     let g = Guard::builder()
         .build(&Policy::from_yaml(&p).unwrap())
         .unwrap();
     let d = g.evaluate(
-        &ev(json!({"type": "tool_call", "ts": 1, "tool": "payments.refund",
-            "args": {"order": "refund", "amount": 9000}})),
+        &ev(
+            json!({"type": "tool_call", "ts": 1, "tool": "payments.refund",
+            "args": {"order": "refund", "amount": 9000}}),
+        ),
         &State::new(),
     );
     assert_eq!(d.enforced, Action::Block);
@@ -198,7 +238,10 @@ fn a_class_no_row_covers_is_blocked() {
 
 #[test]
 fn unknown_class_in_the_matrix_is_a_policy_error() {
-    let p = POLICY.replace("{class: schema_change, env: prod", "{class: schema_chnage, env: prod");
+    let p = POLICY.replace(
+        "{class: schema_change, env: prod",
+        "{class: schema_chnage, env: prod",
+    );
     let e = Policy::from_yaml(&p).unwrap_err();
     let i = &e.issues()[0];
     assert_eq!(i.path, "gates.decision_rights[0].class");

@@ -1,6 +1,8 @@
 //! Governance end to end through `Guard::evaluate`: registry, budgets under concurrency, the
 //! audit chain, showback, snapshots.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use guardrail_core::governance::audit::{verify_against_head, verify_continuation};
 use guardrail_core::governance::{verify, AuditError, AuditHead, CostModel};
 use guardrail_core::{Action, Event, EventKind, Guard, Policy, State, StateSnapshot};
@@ -45,8 +47,10 @@ fn rules(d: &guardrail_core::Decision) -> Vec<String> {
 fn registry_violations_through_the_guard() {
     let (g, s) = (guard(POLICY), State::new());
     let ok = g.evaluate(
-        &ev(json!({"type":"tool_call","ts":1,"agent":"billing-bot","env":"prod",
-            "tool":"crm.lookup","args":{"order_id":"1182"}})),
+        &ev(
+            json!({"type":"tool_call","ts":1,"agent":"billing-bot","env":"prod",
+            "tool":"crm.lookup","args":{"order_id":"1182"}}),
+        ),
         &s,
     );
     assert_eq!(ok.enforced, Action::Allow, "{:?}", ok.findings);
@@ -78,11 +82,15 @@ fn registry_violations_through_the_guard() {
         }
     }
     // A resource outside the scope, with an override turning it into an escalation.
-    let p = format!("{POLICY}overrides:\n  - {{match: governance.resource_out_of_scope, action: escalate}}\n");
+    let p = format!(
+        "{POLICY}overrides:\n  - {{match: governance.resource_out_of_scope, action: escalate}}\n"
+    );
     let p = p.replace("resources: [\"order:*\"]", "resources: [\"order:1*\"]");
     let d = guard(&p).evaluate(
-        &ev(json!({"type":"tool_call","ts":1,"agent":"billing-bot","env":"prod",
-            "tool":"crm.lookup","args":{"order_id":"2001"}})),
+        &ev(
+            json!({"type":"tool_call","ts":1,"agent":"billing-bot","env":"prod",
+            "tool":"crm.lookup","args":{"order_id":"2001"}}),
+        ),
         &State::new(),
     );
     assert_eq!(d.enforced, Action::Escalate);
@@ -95,15 +103,21 @@ fn prompt(agent: &str, run: &str, ts: i64) -> Event {
 }
 
 fn usage(agent: &str, run: &str, ts: i64, cost: f64) -> Event {
-    ev(json!({"type":"llm_usage","ts":ts,"agent":agent,"run":run,"model":"m",
-        "input_tokens":40,"output_tokens":10,"cost_usd":cost}))
+    ev(
+        json!({"type":"llm_usage","ts":ts,"agent":agent,"run":run,"model":"m",
+        "input_tokens":40,"output_tokens":10,"cost_usd":cost}),
+    )
 }
 
 /// 8 threads share two team budgets and the audit chain. A persister thread drains and
 /// verifies the chain batch by batch while they run.
 #[test]
 fn concurrent_evaluations_never_overspend_and_lose_no_record() {
-    let per_thread: usize = if cfg!(debug_assertions) { 5_000 } else { 100_000 };
+    let per_thread: usize = if cfg!(debug_assertions) {
+        5_000
+    } else {
+        100_000
+    };
     let threads = 8;
     // Actual cost above the estimate: overspend is bounded by one call in flight per thread.
     let (estimate, actual) = (0.01, 0.015);
@@ -117,9 +131,7 @@ fn concurrent_evaluations_never_overspend_and_lose_no_record() {
             loop {
                 let finished = done.load(std::sync::atomic::Ordering::SeqCst);
                 let batch = s.take_audit_records();
-                if let Err(e) = verify_continuation(&head, &batch) {
-                    return Err(e);
-                }
+                verify_continuation(&head, &batch)?;
                 if let Some(last) = batch.last() {
                     head = AuditHead {
                         seq: last.seq + 1,
@@ -128,7 +140,7 @@ fn concurrent_evaluations_never_overspend_and_lose_no_record() {
                 }
                 count += batch.len() as u64;
                 if finished && batch.is_empty() {
-                    return Ok((head, count));
+                    return Ok::<_, AuditError>((head, count));
                 }
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
@@ -190,7 +202,10 @@ fn concurrent_evaluations_never_overspend_and_lose_no_record() {
         total += used;
     }
     // No reservation is left over: the spend is exactly the admitted calls' actual cost.
-    assert!((total - admitted as f64 * actual).abs() < 1e-6, "{total} vs {admitted}");
+    assert!(
+        (total - admitted as f64 * actual).abs() < 1e-6,
+        "{total} vs {admitted}"
+    );
     let report = s.showback();
     assert!((report.total.cost_usd - total).abs() < 1e-6);
     assert_eq!(report.by_team.len(), 2);
@@ -244,13 +259,20 @@ fn every_decision_is_audited_and_tampering_is_located() {
     // Insertion (a copy of another record).
     let mut t = records.clone();
     t.insert(4, records[1].clone());
-    assert!(matches!(verify(&t), Err(AuditError::Reordered { index: 4, .. })));
+    assert!(matches!(
+        verify(&t),
+        Err(AuditError::Reordered { index: 4, .. })
+    ));
     // Reorder.
     let mut t = records.clone();
     t.swap(1, 2);
     assert!(matches!(
         verify(&t),
-        Err(AuditError::Reordered { index: 1, seq: 2, .. })
+        Err(AuditError::Reordered {
+            index: 1,
+            seq: 2,
+            ..
+        })
     ));
     // Truncated tail.
     assert!(matches!(
@@ -266,12 +288,16 @@ fn snapshot_round_trip_keeps_gates_budgets_and_the_chain_head() {
     );
     let (g, s) = (guard(&p), State::new());
     let call = |sql: &str, ts: i64| {
-        ev(json!({"type":"tool_call","ts":ts,"agent":"billing-bot","env":"prod","run":"r-1",
-            "tool":"db.migrate","args":{"sql":sql}}))
+        ev(
+            json!({"type":"tool_call","ts":ts,"agent":"billing-bot","env":"prod","run":"r-1",
+            "tool":"db.migrate","args":{"sql":sql}}),
+        )
     };
     let approve = |gate: &str, yes: bool| {
-        ev(json!({"type":"approval","ts":10,"agent":"billing-bot","gate":gate,
-            "approver":"dana","role":"reviewer","approve":yes}))
+        ev(
+            json!({"type":"approval","ts":10,"agent":"billing-bot","gate":gate,
+            "approver":"dana","role":"reviewer","approve":yes}),
+        )
     };
     g.evaluate(&call("ALTER TABLE a", 1), &s);
     g.evaluate(&call("ALTER TABLE b", 2), &s);
@@ -291,8 +317,14 @@ fn snapshot_round_trip_keeps_gates_budgets_and_the_chain_head() {
 
     // The restored state behaves like the original: g-1's grant, g-2's denial, g-3 pending,
     // the reservation, and the chain continues from the head.
-    assert_eq!(g.evaluate(&call("ALTER TABLE a", 20), &r).enforced, Action::Allow);
-    assert_eq!(g.evaluate(&call("ALTER TABLE b", 21), &r).enforced, Action::Block);
+    assert_eq!(
+        g.evaluate(&call("ALTER TABLE a", 20), &r).enforced,
+        Action::Allow
+    );
+    assert_eq!(
+        g.evaluate(&call("ALTER TABLE b", 21), &r).enforced,
+        Action::Block
+    );
     let d = g.evaluate(&approve("g-3", true), &r);
     assert_eq!(d.enforced, Action::Allow);
     g.evaluate(&usage("billing-bot", "r-1", 22, 0.5), &r);
@@ -320,16 +352,24 @@ impl CostModel for FlatPrice {
 
 #[test]
 fn the_cost_model_prices_usage_without_cost_and_hard_limits_block() {
-    let p = POLICY.replace("hard: 5.0, soft: 4.0", "hard: 0.2, soft: 0.1, soft_action: escalate");
+    let p = POLICY.replace(
+        "hard: 5.0, soft: 4.0",
+        "hard: 0.2, soft: 0.1, soft_action: escalate",
+    );
     let g = Guard::builder()
         .cost_model(FlatPrice)
         .build(&Policy::from_yaml(&p).unwrap())
         .unwrap();
     let s = State::new();
-    assert_eq!(g.evaluate(&prompt("worker-0", "r", 1), &s).enforced, Action::Allow);
+    assert_eq!(
+        g.evaluate(&prompt("worker-0", "r", 1), &s).enforced,
+        Action::Allow
+    );
     // 50 tokens at 0.001 = 0.05; no cost_usd on the event.
-    let e = ev(json!({"type":"llm_usage","ts":2,"agent":"worker-0","run":"r","model":"m",
-        "input_tokens":40,"output_tokens":10}));
+    let e = ev(
+        json!({"type":"llm_usage","ts":2,"agent":"worker-0","run":"r","model":"m",
+        "input_tokens":40,"output_tokens":10}),
+    );
     assert_eq!(g.evaluate(&e, &s).enforced, Action::Allow);
     assert!((s.showback().by_agent["worker-0"].cost_usd - 0.05).abs() < 1e-12);
     // Over the soft limit: the next prompt escalates and its reservation is given back.

@@ -50,7 +50,7 @@ pub(crate) fn route(
     event: &Event,
     escalating: &[&Finding],
     fallback_role: &str,
-) -> Result<Route, Finding> {
+) -> Result<Route, Box<Finding>> {
     let Some(c) = rights::classify(&policy.classes, event, escalating) else {
         return Ok(Route {
             role: fallback_role.to_string(),
@@ -67,14 +67,14 @@ pub(crate) fn route(
             amount: c.amount,
             ttl_seconds: row.expiry_seconds.unwrap_or(policy.ttl_seconds),
         }),
-        None => Err(finding(
+        None => Err(Box::new(finding(
             "gates.no_approver",
             Action::Block,
             format!(
                 "no role may approve a `{}` action of amount {} in environment `{env}`",
                 c.class, c.amount
             ),
-        )),
+        ))),
     }
 }
 
@@ -165,7 +165,11 @@ impl GateState {
             );
         }
         let Some(mut pending) = self.pending.remove(gate) else {
-            return finding("gates.unknown_gate", Action::Block, format!("no pending gate `{gate}`"));
+            return finding(
+                "gates.unknown_gate",
+                Action::Block,
+                format!("no pending gate `{gate}`"),
+            );
         };
         if !approve {
             self.denied.insert(
@@ -265,8 +269,10 @@ mod tests {
     }
 
     fn refund(amount: u32, ts: i64) -> Event {
-        Event::from_value(json!({"type":"tool_call","ts":ts,"agent":"bot","principal":"user:1",
-            "env":"prod","tool":"refund","args":{"amount":amount}}))
+        Event::from_value(
+            json!({"type":"tool_call","ts":ts,"agent":"bot","principal":"user:1",
+            "env":"prod","tool":"refund","args":{"amount":amount}}),
+        )
         .unwrap()
     }
 
@@ -314,7 +320,10 @@ mod tests {
             rule(s.answer(&p, &approval(2_000), "g-99", "ann", "finance", true)),
             "gates.unknown_gate"
         );
-        assert!(s.pending.contains_key(&g), "refusals leave the gate pending");
+        assert!(
+            s.pending.contains_key(&g),
+            "refusals leave the gate pending"
+        );
         // finance's row gives 600 s.
         assert_eq!(
             rule(s.answer(&p, &approval(602_000), &g, "ann", "finance", true)),
@@ -331,7 +340,10 @@ mod tests {
         let e = refund(900, 1_000);
         let g = open(&mut s, &p, &e);
         let a = s.answer(&p, &approval(2_000), &g, "ann", "finance", true);
-        assert_eq!((a.rule.as_str(), a.action), ("gates.approval_recorded", Action::Allow));
+        assert_eq!(
+            (a.rule.as_str(), a.action),
+            ("gates.approval_recorded", Action::Allow)
+        );
         let a = s.answer(&p, &approval(2_000), &g, "ann", "finance", true);
         assert_eq!(a.rule, "gates.duplicate_approver");
         let a = s.answer(&p, &approval(3_000), &g, "bob", "finance", true);

@@ -243,7 +243,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!((c.class.as_str(), c.amount), ("refund", 900.5));
-        assert!(classify(&classes(), &call("crm.lookup", json!({}), "prod"), &[&other]).is_none());
+        assert!(classify(
+            &classes(),
+            &call("crm.lookup", json!({}), "prod"),
+            &[&other]
+        )
+        .is_none());
     }
 
     #[test]

@@ -230,7 +230,10 @@ impl Access {
         let EventKind::ToolCall { tool, args, .. } = &event.kind else {
             return;
         };
-        let candidates: &[usize] = self.by_tool.get(tool.as_str()).map_or(&self.by_name_only, |v| v);
+        let candidates: &[usize] = self
+            .by_tool
+            .get(tool.as_str())
+            .map_or(&self.by_name_only, |v| v);
         let catalogued = self.by_tool.contains_key(tool.as_str());
         let agent_id = event.context.agent.as_deref().unwrap_or("");
         let env = event.context.env.as_deref().unwrap_or("");
@@ -244,8 +247,13 @@ impl Access {
                 && (r.teams.is_empty() || agent.is_some_and(|a| r.teams.contains(&a.team)))
                 && (r.env.is_empty() || r.env.iter().any(|g| glob_match(g, env)))
                 && !r.not_env.iter().any(|g| glob_match(g, env))
-                && r.labels.iter().all(|l| agent.is_some_and(|a| a.labels.contains(l)))
-                && !r.not_labels.iter().any(|l| agent.is_some_and(|a| a.labels.contains(l)))
+                && r.labels
+                    .iter()
+                    .all(|l| agent.is_some_and(|a| a.labels.contains(l)))
+                && !r
+                    .not_labels
+                    .iter()
+                    .any(|l| agent.is_some_and(|a| a.labels.contains(l)))
                 && r.when.iter().all(|c| c.holds(args));
             if !holds {
                 continue;
@@ -338,14 +346,20 @@ mod tests {
             decide("refund", json!({"amount": 1}), "prod", &no_prod).as_deref(),
             Some("governance.access_forbidden")
         );
-        assert_eq!(decide("refund", json!({"amount": 1}), "dev", &no_prod), None);
+        assert_eq!(
+            decide("refund", json!({"amount": 1}), "dev", &no_prod),
+            None
+        );
         assert_eq!(
             decide("refund", json!({"amount": 1}), "dev", &agent("infra", &[])).as_deref(),
             Some("governance.access_not_permitted")
         );
         // Outside the catalog, name-only rules still apply.
         assert_eq!(decide("web_fetch", json!({}), "prod", &no_prod), None);
-        assert_eq!(decide("ticket", json!({"ticket": "T-1"}), "prod", &no_prod), None);
+        assert_eq!(
+            decide("ticket", json!({"ticket": "T-1"}), "prod", &no_prod),
+            None
+        );
         assert_eq!(
             decide("ticket", json!({"ticket": ""}), "prod", &no_prod).as_deref(),
             Some("governance.access_not_permitted")
@@ -358,7 +372,10 @@ mod tests {
         let args = json!({"n": 5, "s": "x", "b": true});
         assert!(c(json!({"arg": "/n", "gt": 4, "le": 5})).holds(&args));
         assert!(!c(json!({"arg": "/n", "lt": 5})).holds(&args));
-        assert!(!c(json!({"arg": "/s", "ge": 0})).holds(&args), "not a number");
+        assert!(
+            !c(json!({"arg": "/s", "ge": 0})).holds(&args),
+            "not a number"
+        );
         assert!(c(json!({"arg": "/b", "eq": true})).holds(&args));
         assert!(!c(json!({"arg": "/missing", "ne": 1})).holds(&args));
     }

@@ -379,13 +379,21 @@ mod tests {
         c.remove(5);
         assert_eq!(
             verify(&c),
-            Err(AuditError::Removed { index: 5, from: 5, to: 5 })
+            Err(AuditError::Removed {
+                index: 5,
+                from: 5,
+                to: 5
+            })
         );
         let mut c = chain(10);
         c.drain(0..2);
         assert_eq!(
             verify(&c),
-            Err(AuditError::Removed { index: 0, from: 0, to: 1 })
+            Err(AuditError::Removed {
+                index: 0,
+                from: 0,
+                to: 1
+            })
         );
         let c = chain(10);
         let head = AuditHead {
@@ -395,7 +403,10 @@ mod tests {
         assert_eq!(verify_against_head(&c, &head), Ok(()));
         assert_eq!(
             verify_against_head(&c[..8], &head),
-            Err(AuditError::Truncated { expected: 10, found: Some(7) })
+            Err(AuditError::Truncated {
+                expected: 10,
+                found: Some(7)
+            })
         );
     }
 
@@ -425,12 +436,23 @@ mod tests {
         c.swap(3, 4);
         assert_eq!(
             verify(&c),
-            Err(AuditError::Reordered { index: 3, seq: 4, belongs_after: 3 })
+            Err(AuditError::Reordered {
+                index: 3,
+                seq: 4,
+                belongs_after: 3
+            })
         );
         let mut c = chain(10);
         let last = c.pop().unwrap();
         c.insert(0, last);
-        assert!(matches!(verify(&c), Err(AuditError::Reordered { index: 0, seq: 9, .. })));
+        assert!(matches!(
+            verify(&c),
+            Err(AuditError::Reordered {
+                index: 0,
+                seq: 9,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -173,7 +173,11 @@ pub(crate) fn validate(p: &BudgetsPolicy, diags: &mut Diagnostics) {
             diags.error(at("id"), format!("budget `{}` is declared twice", b.id));
         }
         if b.soft.is_none() && b.hard.is_none() {
-            diags.error_with_hint(at("id"), "the budget has no limit", "add `soft` and/or `hard`");
+            diags.error_with_hint(
+                at("id"),
+                "the budget has no limit",
+                "add `soft` and/or `hard`",
+            );
         }
         for (f, v) in [("soft", b.soft), ("hard", b.hard)] {
             if v.is_some_and(|v| !v.is_finite() || v < 0.0) {
@@ -181,7 +185,10 @@ pub(crate) fn validate(p: &BudgetsPolicy, diags: &mut Diagnostics) {
             }
         }
         if !matches!(b.soft_action, Action::Allow | Action::Escalate) {
-            diags.error(at("soft_action"), "a soft limit may `allow` (alert) or `escalate`");
+            diags.error(
+                at("soft_action"),
+                "a soft limit may `allow` (alert) or `escalate`",
+            );
         }
     }
 }
@@ -199,15 +206,19 @@ pub(crate) fn key_part(s: &str, out: &mut String) {
 
 fn window_key(w: Window, ts: Timestamp, run: Option<&str>) -> Option<String> {
     let ms = ts.unix_millis();
-    let civil = || {
-        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-    };
+    let civil = || time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok();
     Some(match w {
         Window::Total => "all".to_string(),
         Window::Run => format!("run:{}", run?),
         Window::Hour => {
             let t = civil()?;
-            format!("{:04}-{:02}-{:02}T{:02}", t.year(), u8::from(t.month()), t.day(), t.hour())
+            format!(
+                "{:04}-{:02}-{:02}T{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour()
+            )
         }
         Window::Day => {
             let t = civil()?;
@@ -364,7 +375,10 @@ pub(crate) fn apply(
                                 b.hard.unwrap_or(0.0)
                             ),
                         ));
-                        Reservation { taken: std::mem::take(&mut done.taken) }.undo(store);
+                        Reservation {
+                            taken: std::mem::take(&mut done.taken),
+                        }
+                        .undo(store);
                         return done;
                     }
                 }
@@ -483,7 +497,15 @@ mod tests {
         assert_eq!(s.get("budget/run-usd/r-1/all"), 0.01);
         assert_eq!(s.get("budget/team-tokens/payments/2026-11-23"), 1000.0);
         // The actual replaces the estimate.
-        apply(&p, &s, &usage(0.015, 300), Some("payments"), Some(0.015), true, &mut f);
+        apply(
+            &p,
+            &s,
+            &usage(0.015, 300),
+            Some("payments"),
+            Some(0.015),
+            true,
+            &mut f,
+        );
         assert!((s.get("budget/run-usd/r-1/all") - 0.015).abs() < 1e-12);
         assert_eq!(s.get("budget/team-tokens/payments/2026-11-23"), 300.0);
         assert_eq!(s.get("inflight/run-usd/r-1/all/r-1"), 0.0);
@@ -510,13 +532,24 @@ mod tests {
         assert_eq!(rules(&f), ["governance.budget_exceeded"]);
         // 0.02 reserved - 0.01 released + 0.05 actual.
         assert!((s.get("budget/run-usd/r-1/all") - 0.06).abs() < 1e-12);
-        apply(&p, &s, &ev(json!({"type":"run_end","outcome":"success"})), None, None, true, &mut f);
+        apply(
+            &p,
+            &s,
+            &ev(json!({"type":"run_end","outcome":"success"})),
+            None,
+            None,
+            true,
+            &mut f,
+        );
         assert!((s.get("budget/run-usd/r-1/all") - 0.05).abs() < 1e-12);
     }
 
     #[test]
     fn scopes_windows_and_matches() {
-        let b: Budget = serde_json::from_value(json!({"id":"x","scope":"team","window":"hour","hard":1,"match":"pay*"})).unwrap();
+        let b: Budget = serde_json::from_value(
+            json!({"id":"x","scope":"team","window":"hour","hard":1,"match":"pay*"}),
+        )
+        .unwrap();
         let e = prompt();
         assert_eq!(
             budget_key(&b, &e, Some("payments")).as_deref(),
@@ -524,11 +557,19 @@ mod tests {
         );
         assert_eq!(budget_key(&b, &e, Some("infra")), None);
         assert_eq!(budget_key(&b, &e, None), None);
-        let m: Budget = serde_json::from_value(json!({"id":"m","scope":"agent","window":"month","hard":1})).unwrap();
-        assert_eq!(budget_key(&m, &e, None).as_deref(), Some("budget/m/bot/2026-11"));
+        let m: Budget =
+            serde_json::from_value(json!({"id":"m","scope":"agent","window":"month","hard":1}))
+                .unwrap();
+        assert_eq!(
+            budget_key(&m, &e, None).as_deref(),
+            Some("budget/m/bot/2026-11")
+        );
         let mut odd = e.clone();
         odd.context.agent = Some("a/b%".into());
-        assert_eq!(budget_key(&m, &odd, None).as_deref(), Some("budget/m/a%2Fb%25/2026-11"));
+        assert_eq!(
+            budget_key(&m, &odd, None).as_deref(),
+            Some("budget/m/a%2Fb%25/2026-11")
+        );
     }
 
     #[test]

@@ -75,18 +75,25 @@ impl Compiled {
     pub(crate) fn check(&self, p: &GovernancePolicy, event: &Event, out: &mut Vec<Finding>) {
         self.registry.check(&p.registry, event, out);
         if !p.access.rules.is_empty() {
-            let agent = self.registry.get(&p.registry, event.context.agent.as_deref());
+            let agent = self
+                .registry
+                .get(&p.registry, event.context.agent.as_deref());
             self.access.check(&p.access, event, agent, out);
         }
     }
 
     /// The event's team: its `team` tag, else its agent's team in the registry.
     pub(crate) fn team<'a>(&self, p: &'a GovernancePolicy, event: &'a Event) -> Option<&'a str> {
-        event.context.tags.get("team").map(String::as_str).or_else(|| {
-            self.registry
-                .get(&p.registry, event.context.agent.as_deref())
-                .map(|a| a.team.as_str())
-                .filter(|t| !t.is_empty())
-        })
+        event
+            .context
+            .tags
+            .get("team")
+            .map(String::as_str)
+            .or_else(|| {
+                self.registry
+                    .get(&p.registry, event.context.agent.as_deref())
+                    .map(|a| a.team.as_str())
+                    .filter(|t| !t.is_empty())
+            })
     }
 }

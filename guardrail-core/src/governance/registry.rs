@@ -100,7 +100,10 @@ impl Registry {
         let mut by_id = HashMap::with_capacity(p.agents.len());
         for (i, a) in p.agents.iter().enumerate() {
             if a.id.is_empty() {
-                diags.error(format!("governance.registry.agents[{i}].id"), "an agent needs an id");
+                diags.error(
+                    format!("governance.registry.agents[{i}].id"),
+                    "an agent needs an id",
+                );
             } else if by_id.insert(a.id.clone(), i).is_some() {
                 diags.error(
                     format!("governance.registry.agents[{i}].id"),
@@ -117,10 +120,7 @@ impl Registry {
                 );
             }
         }
-        for (field, a) in [
-            ("unregistered", p.unregistered),
-            ("violation", p.violation),
-        ] {
+        for (field, a) in [("unregistered", p.unregistered), ("violation", p.violation)] {
             if a == Action::Redact {
                 diags.error(
                     format!("governance.registry.{field}"),
@@ -132,7 +132,11 @@ impl Registry {
     }
 
     /// The entry of the agent `id`.
-    pub(crate) fn get<'p>(&self, p: &'p RegistryPolicy, id: Option<&str>) -> Option<&'p AgentEntry> {
+    pub(crate) fn get<'p>(
+        &self,
+        p: &'p RegistryPolicy,
+        id: Option<&str>,
+    ) -> Option<&'p AgentEntry> {
         self.by_id.get(id?).and_then(|&i| p.agents.get(i))
     }
 
@@ -189,7 +193,11 @@ impl Registry {
             f.suggestion = Some(format!("allowed tools: {}", entry.tools.join(", ")));
             out.push(f);
         }
-        for r in p.resources.iter().filter(|r| r.tools.iter().any(|g| glob_match(g, tool))) {
+        for r in p
+            .resources
+            .iter()
+            .filter(|r| r.tools.iter().any(|g| glob_match(g, tool)))
+        {
             let value = match args.pointer(&r.pointer) {
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(serde_json::Value::Number(n)) => n.to_string(),
@@ -245,8 +253,10 @@ mod tests {
 
     #[test]
     fn registered_agents_act_within_their_entry() {
-        assert!(check(json!({"type":"tool_call","ts":1,"agent":"billing-bot","env":"prod",
-            "tool":"db.query","args":{"table":"refunds"}}))
+        assert!(check(
+            json!({"type":"tool_call","ts":1,"agent":"billing-bot","env":"prod",
+            "tool":"db.query","args":{"table":"refunds"}})
+        )
         .is_empty());
         assert!(check(json!({"type":"prompt","ts":1,"agent":"billing-bot","text":"x"})).is_empty());
     }
@@ -263,16 +273,20 @@ mod tests {
             [("governance.unregistered_agent".into(), Action::Escalate)]
         );
         assert_eq!(
-            check(json!({"type":"tool_call","ts":1,"agent":"billing-bot","env":"dev",
-                "tool":"shell","args":{}})),
+            check(
+                json!({"type":"tool_call","ts":1,"agent":"billing-bot","env":"dev",
+                "tool":"shell","args":{}})
+            ),
             [
                 ("governance.environment_not_allowed".into(), b),
                 ("governance.tool_not_allowed".into(), b)
             ]
         );
         assert_eq!(
-            check(json!({"type":"tool_call","ts":1,"agent":"billing-bot","tool":"db.query",
-                "args":{"table":"users"}})),
+            check(
+                json!({"type":"tool_call","ts":1,"agent":"billing-bot","tool":"db.query",
+                "args":{"table":"users"}})
+            ),
             [("governance.resource_out_of_scope".into(), b)]
         );
         assert_eq!(
@@ -280,8 +294,10 @@ mod tests {
             [("governance.agent_suspended".into(), b)]
         );
         // Approvals come from people, not agents.
-        assert!(check(json!({"type":"approval","ts":1,"agent":"ghost","gate":"g-1",
-            "approver":"x","role":"r","approve":true}))
+        assert!(check(
+            json!({"type":"approval","ts":1,"agent":"ghost","gate":"g-1",
+            "approver":"x","role":"r","approve":true})
+        )
         .is_empty());
     }
 
