@@ -60,12 +60,16 @@ impl MemoryStore {
 impl CounterStore for MemoryStore {
     fn try_add(&self, key: &str, delta: f64, limit: Option<f64>) -> Result<f64, f64> {
         let mut map = self.lock();
-        let current = map.get(key).copied().unwrap_or(0.0);
-        let next = current + delta;
+        // Look up before inserting: the key is allocated only the first time.
+        let slot = match map.get_mut(key) {
+            Some(slot) => slot,
+            None => map.entry(key.to_string()).or_insert(0.0),
+        };
+        let next = *slot + delta;
         if limit.is_some_and(|l| next > l) {
-            return Err(current);
+            return Err(*slot);
         }
-        map.insert(key.to_string(), next);
+        *slot = next;
         Ok(next)
     }
 

@@ -6,8 +6,7 @@
 //! Run: `cargo run --release` in this directory (it is not a member of the main workspace).
 
 use cedar_policy::{
-    Authorizer, Context, Decision as CedarDecision, Entities, EntityUid, PolicySet, Request,
-    Schema,
+    Authorizer, Context, Decision as CedarDecision, Entities, EntityUid, PolicySet, Request, Schema,
 };
 use guardrail_core::{Action, Event, Guard, Policy, State};
 use serde_json::{json, Value};
@@ -88,7 +87,9 @@ fn measure(rounds: usize, per_round: usize, n: usize, mut f: impl FnMut(usize)) 
 fn main() -> Result<(), Error> {
     let dir = shared_dir();
     if !dir.exists() {
-        println!("skipped: ../shared/bench/policy not found (only present in the project workspace)");
+        println!(
+            "skipped: ../shared/bench/policy not found (only present in the project workspace)"
+        );
         return Ok(());
     }
     let read = |name: &str| std::fs::read_to_string(dir.join(name));
@@ -120,9 +121,15 @@ fn main() -> Result<(), Error> {
         .collect::<Result<_, _>>()?;
     let mut requests = Vec::new();
     let mut events = Vec::new();
-    println!("{:<18} {:<14} {:>8} {:>7} {:>10}", "agent", "tool", "expect", "cedar", "guardrail");
+    println!(
+        "{:<18} {:<14} {:>8} {:>7} {:>10}",
+        "agent", "tool", "expect", "cedar", "guardrail"
+    );
     for s in &scenarios {
-        let (agent, tool) = (s["agent"].as_str().unwrap_or(""), s["tool"].as_str().unwrap_or(""));
+        let (agent, tool) = (
+            s["agent"].as_str().unwrap_or(""),
+            s["tool"].as_str().unwrap_or(""),
+        );
         let context = Context::from_json_value(s["context"].clone(), Some((&schema, &action)))?;
         let request = Request::new(
             uid("Agent", agent)?,
@@ -131,7 +138,9 @@ fn main() -> Result<(), Error> {
             context,
             Some(&schema),
         )?;
-        let cedar = authorizer.is_authorized(&request, &policies, &entities).decision()
+        let cedar = authorizer
+            .is_authorized(&request, &policies, &entities)
+            .decision()
             == CedarDecision::Allow;
         // Cedar's context is the tool call's arguments, except `env`: the event's environment.
         let mut args = s["context"].clone();
@@ -156,7 +165,10 @@ fn main() -> Result<(), Error> {
                 .map(|f| format!("  ({})", f.rule))
                 .unwrap_or_default()
         );
-        assert_eq!(cedar, expect, "cedar disagrees with the expected decision: {s}");
+        assert_eq!(
+            cedar, expect,
+            "cedar disagrees with the expected decision: {s}"
+        );
         assert_eq!(ours, cedar, "guardrail and cedar disagree: {s}");
         requests.push(request);
         events.push(event);

@@ -71,8 +71,86 @@ pub struct AuditRecord {
     pub seq: u64,
     /// For tool calls: the tool.
     pub tool: Option<String>,
-    /// The event's host timestamp.
+    /// The event's host timestamp (RFC 3339, UTC, milliseconds).
     pub ts: Timestamp,
+}
+
+/// A UTC calendar time: year, month, day, hour, minute, second, millisecond.
+pub(crate) struct Civil {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub milli: u32,
+}
+
+/// Unix milliseconds as a UTC calendar time: the days-to-civil conversion of the proleptic
+/// Gregorian calendar (eras of 400 years), pure integer arithmetic, no allocation.
+pub(crate) fn civil(ms: i64) -> Civil {
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // Every value below is in range by construction (day in 1..=31, in_day < 86 400 000).
+    let small = |v: i64| u32::try_from(v).unwrap_or(0);
+    Civil {
+        year,
+        month: small(month),
+        day: small(day),
+        hour: small(in_day / 3_600_000),
+        minute: small(in_day / 60_000 % 60),
+        second: small(in_day / 1_000 % 60),
+        milli: small(in_day % 1_000),
+    }
+}
+
+/// Serializes a timestamp like `Timestamp`'s own RFC 3339 form, without its calendar
+/// library round trip (this runs once per audit record).
+fn ts_rfc3339<S: serde::Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    let c = civil(ts.unix_millis());
+    if !(0..=9999).contains(&c.year) {
+        return serde::Serialize::serialize(ts, s);
+    }
+    let mut buf = [0u8; 24];
+    let mut put = |at: usize, v: u32, width: usize| {
+        let mut v = v;
+        for i in (0..width).rev() {
+            if let Some(b) = buf.get_mut(at + i) {
+                *b = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
+    };
+    put(0, u32::try_from(c.year).unwrap_or(0), 4);
+    put(5, c.month, 2);
+    put(8, c.day, 2);
+    put(11, c.hour, 2);
+    put(14, c.minute, 2);
+    put(17, c.second, 2);
+    put(20, c.milli, 3);
+    for (at, sep) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ] {
+        if let Some(b) = buf.get_mut(at) {
+            *b = sep;
+        }
+    }
+    s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default())
 }
 
 /// The record without its hash: what the hash covers.
@@ -92,6 +170,7 @@ struct Body<'a> {
     run: &'a Option<String>,
     seq: u64,
     tool: &'a Option<String>,
+    #[serde(serialize_with = "ts_rfc3339")]
     ts: Timestamp,
 }
 
@@ -340,6 +419,27 @@ mod tests {
             s.append(record(i));
         }
         s.records
+    }
+
+    #[test]
+    fn fast_timestamps_match_the_calendar_library() {
+        for ms in [
+            0,
+            1,
+            951_782_400_000,
+            1_795_428_902_120,
+            253_402_300_799_999,
+            -86_400_001,
+        ] {
+            let ts = Timestamp::from_unix_millis(ms);
+            let mut out = Vec::new();
+            ts_rfc3339(&ts, &mut serde_json::Serializer::new(&mut out)).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&ts).unwrap(),
+                "{ms}"
+            );
+        }
     }
 
     #[test]

@@ -205,28 +205,21 @@ pub(crate) fn key_part(s: &str, out: &mut String) {
 }
 
 fn window_key(w: Window, ts: Timestamp, run: Option<&str>) -> Option<String> {
-    let ms = ts.unix_millis();
-    let civil = || time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok();
+    let c = || super::audit::civil(ts.unix_millis());
     Some(match w {
         Window::Total => "all".to_string(),
         Window::Run => format!("run:{}", run?),
         Window::Hour => {
-            let t = civil()?;
-            format!(
-                "{:04}-{:02}-{:02}T{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour()
-            )
+            let t = c();
+            format!("{:04}-{:02}-{:02}T{:02}", t.year, t.month, t.day, t.hour)
         }
         Window::Day => {
-            let t = civil()?;
-            format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+            let t = c();
+            format!("{:04}-{:02}-{:02}", t.year, t.month, t.day)
         }
         Window::Month => {
-            let t = civil()?;
-            format!("{:04}-{:02}", t.year(), u8::from(t.month()))
+            let t = c();
+            format!("{:04}-{:02}", t.year, t.month)
         }
     })
 }
