@@ -3,6 +3,8 @@
 //!
 //! `cargo bench -p guardrail-core --bench governance`
 
+#![allow(clippy::panic, reason = "a benchmark with a broken fixture must stop")]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use guardrail_core::{Event, Guard, Policy, State};
 use std::hint::black_box;
