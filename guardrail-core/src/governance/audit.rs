@@ -153,49 +153,87 @@ fn ts_rfc3339<S: serde::Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default())
 }
 
-/// The record without its hash: what the hash covers.
-#[derive(Serialize)]
-struct Body<'a> {
-    action: Action,
-    agent: &'a Option<String>,
-    approver: &'a Option<String>,
-    args_sha256: &'a Option<String>,
-    decision: Action,
-    event: &'a str,
-    gate: &'a Option<String>,
-    policy: &'a str,
-    prev_hash: &'a str,
-    principal: &'a Option<String>,
-    reasons: &'a [String],
-    run: &'a Option<String>,
-    seq: u64,
-    tool: &'a Option<String>,
-    #[serde(serialize_with = "ts_rfc3339")]
-    ts: Timestamp,
+/// Appends `s` as a JSON string (RFC 8785 escaping, which is also serde_json's).
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(plain..i).unwrap_or(""));
+        plain = i + 1;
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
+    }
+    out.push_str(s.get(plain..).unwrap_or(""));
+    out.push('"');
+}
+
+fn push_opt(out: &mut String, key: &str, v: &Option<String>) {
+    out.push_str(key);
+    match v {
+        Some(s) => push_json_str(out, s),
+        None => out.push_str("null"),
+    }
 }
 
 impl AuditRecord {
-    /// The canonical JSON the hash covers.
+    /// The canonical JSON the hash covers: every field but `hash`, keys sorted, no
+    /// whitespace. Written by hand (it runs once per evaluated event); a test checks it
+    /// against serde_json's output.
     pub fn canonical_body(&self) -> String {
-        let body = Body {
-            action: self.action,
-            agent: &self.agent,
-            approver: &self.approver,
-            args_sha256: &self.args_sha256,
-            decision: self.decision,
-            event: &self.event,
-            gate: &self.gate,
-            policy: &self.policy,
-            prev_hash: &self.prev_hash,
-            principal: &self.principal,
-            reasons: &self.reasons,
-            run: &self.run,
-            seq: self.seq,
-            tool: &self.tool,
-            ts: self.ts,
-        };
-        // Serializing strings, integers and enums cannot fail.
-        serde_json::to_string(&body).unwrap_or_default()
+        let mut o = String::with_capacity(400);
+        o.push_str("{\"action\":\"");
+        o.push_str(self.action.as_str());
+        o.push('"');
+        push_opt(&mut o, ",\"agent\":", &self.agent);
+        push_opt(&mut o, ",\"approver\":", &self.approver);
+        push_opt(&mut o, ",\"args_sha256\":", &self.args_sha256);
+        o.push_str(",\"decision\":\"");
+        o.push_str(self.decision.as_str());
+        o.push_str("\",\"event\":");
+        push_json_str(&mut o, &self.event);
+        push_opt(&mut o, ",\"gate\":", &self.gate);
+        o.push_str(",\"policy\":");
+        push_json_str(&mut o, &self.policy);
+        o.push_str(",\"prev_hash\":");
+        push_json_str(&mut o, &self.prev_hash);
+        push_opt(&mut o, ",\"principal\":", &self.principal);
+        o.push_str(",\"reasons\":[");
+        for (i, r) in self.reasons.iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            push_json_str(&mut o, r);
+        }
+        o.push(']');
+        push_opt(&mut o, ",\"run\":", &self.run);
+        o.push_str(",\"seq\":");
+        o.push_str(&self.seq.to_string());
+        push_opt(&mut o, ",\"tool\":", &self.tool);
+        o.push_str(",\"ts\":");
+        let mut ts = Vec::with_capacity(26);
+        match ts_rfc3339(&self.ts, &mut serde_json::Serializer::new(&mut ts)) {
+            Ok(()) => o.push_str(std::str::from_utf8(&ts).unwrap_or("null")),
+            Err(_) => o.push_str("null"),
+        }
+        o.push('}');
+        o
     }
 
     /// The hash this record's content gives.
@@ -419,6 +457,26 @@ mod tests {
             s.append(record(i));
         }
         s.records
+    }
+
+    /// The record without its hash, serialized by serde: the reference for the hand-written
+    /// canonical form.
+    fn serde_body(r: &AuditRecord) -> String {
+        let mut v = serde_json::to_value(r).unwrap();
+        v.as_object_mut().unwrap().remove("hash");
+        v.to_string()
+    }
+
+    #[test]
+    fn canonical_body_matches_serde() {
+        let mut r = record(7);
+        assert_eq!(r.canonical_body(), serde_body(&r));
+        r.agent = Some("q\"b\\s\n\r\t\u{8}\u{c}\u{1}\u{1f}é😀/".into());
+        r.approver = None;
+        r.reasons = vec!["a".into(), "b\u{0}".into()];
+        r.gate = Some(String::new());
+        r.seq = u64::MAX;
+        assert_eq!(r.canonical_body(), serde_body(&r));
     }
 
     #[test]
