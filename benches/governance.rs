@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 const BUDGETS: &str = r#"
 version: 1
 governance:
+  audit: {enabled: true}
   budgets:
     reserve: {on: [prompt], usd: 0.01, tokens: 1000}
     limits:
@@ -24,6 +25,7 @@ governance:
 const AUDIT_ONLY: &str = r#"
 version: 1
 governance:
+  audit: {enabled: true}
   showback: {enabled: false}
 "#;
 
@@ -88,7 +90,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     let budgets = guard(BUDGETS);
     let budgets_no_audit =
-        guard(&BUDGETS.replace("governance:\n", "governance:\n  audit: {enabled: false}\n"));
+        guard(&BUDGETS.replace("audit: {enabled: true}", "audit: {enabled: false}"));
     let audit_only = guard(AUDIT_ONLY);
     let bare = guard(BARE);
     let cases = [

@@ -19,7 +19,6 @@ out = [
     "version: 1",
     "name: agent-tools-benchmark",
     "governance:",
-    "  audit: {enabled: false}",
     "  showback: {enabled: false}",
     "  registry:",
     "    agents:",

@@ -12,6 +12,7 @@ use std::sync::Arc;
 const POLICY: &str = r#"
 version: 1
 governance:
+  audit: {enabled: true}
   registry:
     agents:
       - {id: billing-bot, owner: ana, team: payments, tools: ["crm.*", "db.*"],

@@ -1,7 +1,7 @@
 //! Layer 4, human gates: an `escalate` decision opens a gate request that names the role
 //! that must approve, the exact action it guards (a fingerprint) and an expiry. Pending gates
 //! are part of the [`State`](crate::State). Approvals are checked against the decision-rights
-//! matrix ([`rights`]) and bound to the action's fingerprint ([`approvals`]); see
+//! matrix ([`rights`]) and bound to the action's fingerprint (`approvals.rs`); see
 //! `docs/GATES.md`.
 
 pub(crate) mod approvals;

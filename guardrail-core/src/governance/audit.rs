@@ -20,18 +20,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The `governance.audit` section of the policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditPolicy {
-    /// Append a record for every evaluated event. The host must drain records
-    /// (`State::take_audit_records`) or they accumulate in memory.
+    /// Append a record for every evaluated event. Off by default because the host must
+    /// drain the records (`State::take_audit_records`) or they accumulate in memory.
     pub enabled: bool,
-}
-
-impl Default for AuditPolicy {
-    fn default() -> AuditPolicy {
-        AuditPolicy { enabled: true }
-    }
 }
 
 /// The `prev_hash` of the first record.
