@@ -552,7 +552,13 @@ impl Guard {
     ) -> Decision {
         let compiled = self.compiled();
         let gov = &compiled.doc.governance;
-        let team = compiled.governance.team(gov, event);
+        // The team is looked up only where budgets or showback use it.
+        let team =
+            if gov.budgets.limits.is_empty() && !matches!(event.kind, EventKind::LlmUsage { .. }) {
+                None
+            } else {
+                compiled.governance.team(gov, event)
+            };
         let usage = match &event.kind {
             EventKind::LlmUsage {
                 cost_usd,

@@ -230,11 +230,10 @@ impl Access {
         let EventKind::ToolCall { tool, args, .. } = &event.kind else {
             return;
         };
-        let candidates: &[usize] = self
-            .by_tool
-            .get(tool.as_str())
-            .map_or(&self.by_name_only, |v| v);
-        let catalogued = self.by_tool.contains_key(tool.as_str());
+        let (candidates, catalogued): (&[usize], bool) = match self.by_tool.get(tool.as_str()) {
+            Some(rules) => (rules, true),
+            None => (&self.by_name_only, false),
+        };
         let agent_id = event.context.agent.as_deref().unwrap_or("");
         let env = event.context.env.as_deref().unwrap_or("");
         let mut permit = None;
