@@ -23,6 +23,7 @@
 
 use crate::content::custom;
 use crate::content::redact::{self, Operator};
+use crate::content::safety::{Classifier, SafetyDetector};
 use crate::decision::{Action, Decision, Finding, Layer, Severity};
 use crate::event::{Event, EventKind, Role};
 use crate::gates::approvals::{self, GrantLookup};
@@ -176,9 +177,19 @@ pub struct GuardBuilder {
     salt: Option<Vec<u8>>,
     evaluators: Vec<Box<dyn Evaluator>>,
     cost_model: Option<Box<dyn CostModel>>,
+    classifiers: Vec<Arc<dyn Classifier>>,
 }
 
 impl GuardBuilder {
+    /// Adds a host classifier (any model) whose label scores the policy's `content.safety`
+    /// settings turn into findings exactly like the built-in categories: a label named like a
+    /// category uses that category's threshold and action, any other label the section's
+    /// defaults. It runs on the safety section's channels.
+    pub fn classifier(mut self, classifier: Arc<dyn Classifier>) -> GuardBuilder {
+        self.classifiers.push(classifier);
+        self
+    }
+
     /// Forces shadow mode on (or off), whatever the policy says.
     pub fn shadow(mut self, shadow: bool) -> GuardBuilder {
         self.shadow = Some(shadow);
@@ -223,6 +234,14 @@ impl GuardBuilder {
                 salt: self.salt,
                 evaluators: self.evaluators,
                 cost_model: self.cost_model,
+                host_detectors: self
+                    .classifiers
+                    .into_iter()
+                    .filter_map(|c| {
+                        SafetyDetector::classifier_only(&doc.content.safety, c)
+                            .map(|d| Box::new(d) as Box<dyn Detector>)
+                    })
+                    .collect(),
             }),
         })
     }
@@ -234,6 +253,8 @@ struct GuardInner {
     salt: Option<Vec<u8>>,
     evaluators: Vec<Box<dyn Evaluator>>,
     cost_model: Option<Box<dyn CostModel>>,
+    /// Detectors the host supplied (classifier hooks), run after the policy's own.
+    host_detectors: Vec<Box<dyn Detector>>,
 }
 
 /// A compiled policy ready to evaluate events. Immutable, `Send + Sync`, cheap to clone:
@@ -393,6 +414,7 @@ impl Guard {
                 salt: None,
                 evaluators: Vec::new(),
                 cost_model: None,
+                host_detectors: Vec::new(),
             }),
         }
     }
@@ -418,7 +440,12 @@ impl Guard {
     /// Runs the text detectors of `layer` on one text, catching panics under the layer's
     /// fail mode.
     fn scan_text(&self, layer: Layer, text: &EventText<'_>, out: &mut Vec<Finding>) {
-        for detector in &self.compiled().detectors {
+        for detector in self
+            .compiled()
+            .detectors
+            .iter()
+            .chain(&self.inner.host_detectors)
+        {
             if detector.layer() != layer || !detector.wants(text.channel) {
                 continue;
             }
@@ -1063,6 +1090,41 @@ overrides:
         assert_eq!(f.len(), 1);
         let (text, _) = g.redact(Channel::ModelOutput, "ticket TCK-77 drop table x");
         assert_eq!(text, "ticket [REDACTED:ticket] [REDACTED:drop] x");
+    }
+
+    struct Toxicity;
+    impl Classifier for Toxicity {
+        fn classify(&self, text: &str, _: Channel) -> Vec<(String, f32)> {
+            vec![(
+                "toxicity".into(),
+                if text.contains("idiot") { 0.97 } else { 0.02 },
+            )]
+        }
+    }
+
+    #[test]
+    fn host_classifier_labels_become_findings_through_the_policy() {
+        let p = Policy::from_yaml(
+            "version: 1\ncontent:\n  safety:\n    categories:\n      toxicity: {action: block, threshold: 0.9}\n",
+        )
+        .unwrap();
+        let g = Guard::builder()
+            .classifier(Arc::new(Toxicity))
+            .build(&p)
+            .unwrap();
+        let s = State::new();
+        let d = g.evaluate(&ev(json!({"type":"prompt","ts":1,"text":"you idiot"})), &s);
+        assert_eq!(d.enforced, Action::Block);
+        assert!(
+            d.findings.iter().any(|f| f.rule == "safety.toxicity"),
+            "{:?}",
+            d.findings
+        );
+        let d = g.evaluate(
+            &ev(json!({"type":"prompt","ts":1,"text":"thanks a lot"})),
+            &s,
+        );
+        assert!(!d.findings.iter().any(|f| f.rule == "safety.toxicity"));
     }
 
     #[test]
