@@ -36,6 +36,7 @@ pub(crate) struct Compiled {
     pub hash: String,
     pub doc: PolicyDoc,
     detectors: Vec<Box<dyn Detector>>,
+    pub observe: crate::observe::CompiledObserve,
 }
 
 impl Compiled {
@@ -43,6 +44,7 @@ impl Compiled {
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
         doc.constraints.compile(diags, &mut detectors);
         doc.content.compile(diags, &mut detectors);
+        let observe = doc.observe.compile("observe", diags);
         for layer in Layer::ALL {
             if let Some(rules) = custom::compile(&doc.rules, layer, diags) {
                 detectors.push(Box::new(rules));
@@ -79,6 +81,7 @@ impl Compiled {
             hash,
             doc,
             detectors,
+            observe,
         }
     }
 
@@ -493,12 +496,45 @@ impl Guard {
                     ));
                 }
             }
+            if layer == Layer::Observe {
+                self.observe_event(event, state, &mut findings);
+            }
         }
         let treatments: Vec<Treatment> = findings
             .iter_mut()
             .map(|f| self.apply_overrides(f))
             .collect();
-        self.decide(event, state, findings, treatments)
+        let decision = self.decide(event, state, findings, treatments);
+        // Guardrail trigger counts per workflow and agent, for the operations view.
+        compiled
+            .observe
+            .record_findings(event, &decision.findings, &mut lock(&state.observe));
+        decision
+    }
+
+    /// Runs the observe layer (traces, aggregates, detectors, SLOs) on the event, catching
+    /// panics under the layer's fail mode.
+    fn observe_event(&self, event: &Event, state: &State, findings: &mut Vec<Finding>) {
+        let mut observed = Vec::new();
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            self.compiled()
+                .observe
+                .observe(event, &mut lock(&state.observe), &mut observed)
+        }));
+        findings.extend(observed);
+        if let Err(p) = run {
+            findings.push(internal_error(
+                Layer::Observe,
+                self.fail_mode(Layer::Observe),
+                "the observe layer",
+                &panic_message(p.as_ref()),
+            ));
+        }
+    }
+
+    /// The compiled observe section, for the export functions.
+    pub(crate) fn observe_policy(&self) -> &crate::observe::CompiledObserve {
+        &self.compiled().observe
     }
 
     fn decide(

@@ -16,6 +16,7 @@
 //! ```
 
 use crate::gates::GateState;
+use crate::observe::ObserveState;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -78,6 +79,7 @@ impl CounterStore for MemoryStore {
 /// threads; each layer locks only its own part.
 pub struct State {
     pub(crate) gates: Mutex<GateState>,
+    pub(crate) observe: Mutex<ObserveState>,
     pub(crate) store: Arc<dyn CounterStore>,
 }
 
@@ -105,6 +107,9 @@ pub struct StateSnapshot {
     /// Every counter of the store.
     #[serde(default)]
     pub counters: BTreeMap<String, f64>,
+    /// The observe layer: traces, rolling windows, detector baselines, SLO rings.
+    #[serde(default)]
+    pub observe: ObserveState,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -124,6 +129,7 @@ impl State {
     pub fn with_store(store: Arc<dyn CounterStore>) -> State {
         State {
             gates: Mutex::new(GateState::default()),
+            observe: Mutex::new(ObserveState::default()),
             store,
         }
     }
@@ -134,6 +140,7 @@ impl State {
             version: 1,
             gates: lock(&self.gates).clone(),
             counters: self.store.entries().into_iter().collect(),
+            observe: lock(&self.observe).clone(),
         }
     }
 
@@ -150,6 +157,7 @@ impl State {
         }
         State {
             gates: Mutex::new(snapshot.gates),
+            observe: Mutex::new(snapshot.observe),
             store,
         }
     }

@@ -9,7 +9,7 @@
 //! - [`Hist`]: a cumulative explicit-bucket histogram, the shape OTLP and Prometheus export.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The quantile sketch's relative accuracy α: quantiles are within ±α of the true value.
 pub const RELATIVE_ACCURACY: f64 = 0.02;
@@ -412,20 +412,18 @@ impl Series {
 
 /// The entry for `key` in a map of label value to `T` holding at most `max` keys; past that,
 /// new keys share the entry [`OTHER`] (bounded cardinality, as Prometheus naming asks).
-pub(crate) fn bounded_entry<'a, T: Default>(
-    map: &'a mut HashMap<String, T>,
+pub(crate) fn bounded_entry<'a, T: Default, S: std::hash::BuildHasher>(
+    map: &'a mut hashbrown::HashMap<String, T, S>,
     key: &str,
     max: usize,
 ) -> Option<&'a mut T> {
-    let key = if map.len() < max || map.contains_key(key) {
-        key
-    } else {
+    // One lookup on the common path; the key is copied only when inserted.
+    let key = if map.len() >= max && !map.contains_key(key) {
         OTHER
+    } else {
+        key
     };
-    if !map.contains_key(key) {
-        map.insert(key.to_string(), T::default());
-    }
-    map.get_mut(key)
+    Some(map.entry_ref(key).or_default())
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@
 //! every computed cost is recorded with the table version so historical spend can be
 //! re-derived.
 
+use super::FastMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Prompts longer than this use the `*_above_200k_tokens` rates where a model has them.
 const TIER_THRESHOLD_TOKENS: u64 = 200_000;
@@ -109,7 +110,7 @@ pub(crate) struct Usage {
 #[derive(Debug, Clone)]
 pub(crate) struct PriceTable {
     version: String,
-    models: HashMap<String, ModelPrice>,
+    models: FastMap<String, ModelPrice>,
 }
 
 #[derive(Deserialize)]
@@ -131,7 +132,7 @@ impl PriceTable {
             price_table_version: "none".into(),
             models: BTreeMap::new(),
         });
-        let mut models: HashMap<String, ModelPrice> = builtin.models.into_iter().collect();
+        let mut models: FastMap<String, ModelPrice> = builtin.models.into_iter().collect();
         for (name, price) in overrides {
             // LiteLLM's map documents its own format under this key.
             if name != "sample_spec" {

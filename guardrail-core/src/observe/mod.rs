@@ -28,7 +28,12 @@ use crate::{Action, Finding, Layer, Severity};
 use aggregate::{bounded_entry, Hist, Series, DURATION_BOUNDS, RUN_COST_BOUNDS, TOKEN_BOUNDS};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+/// The hash map of the observe state: a fast fixed-seed hasher (the maps are bounded, so a
+/// colliding key set degrades a lookup to at most the bound, never beyond; a fixed seed keeps
+/// replays deterministic).
+pub(crate) type FastMap<K, V> = hashbrown::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// The `observe` section of the policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -378,14 +383,14 @@ pub struct ObserveState {
     /// The oldest event time seen: the start of cumulative metrics.
     pub(crate) start_ms: Option<i64>,
     pub(crate) events: u64,
-    pub(crate) runs: HashMap<String, trace::RunTrace>,
-    pub(crate) workflows: HashMap<String, Series>,
-    pub(crate) agents: HashMap<String, Series>,
-    pub(crate) models: HashMap<String, ModelStats>,
+    pub(crate) runs: FastMap<String, trace::RunTrace>,
+    pub(crate) workflows: FastMap<String, Series>,
+    pub(crate) agents: FastMap<String, Series>,
+    pub(crate) models: FastMap<String, ModelStats>,
     /// Cost by dimension (`agent`, `workflow`, `model`, `env`, tag names) then value.
-    pub(crate) showback: BTreeMap<String, HashMap<String, CostLine>>,
-    pub(crate) detect: HashMap<String, detectors::SeriesDetectors>,
-    pub(crate) slo: HashMap<String, slo::SloState>,
+    pub(crate) showback: FastMap<String, FastMap<String, CostLine>>,
+    pub(crate) detect: FastMap<String, detectors::SeriesDetectors>,
+    pub(crate) slo: FastMap<String, slo::SloState>,
     pub(crate) spans: VecDeque<trace::SpanRecord>,
     pub(crate) next_span_seq: u64,
     pub(crate) alerts: VecDeque<Alert>,
@@ -621,13 +626,8 @@ impl CompiledObserve {
         let ctx = &event.context;
         let max = self.limits.max_label_values;
         let mut add = |dim: &str, value: &str| {
-            if !state.showback.contains_key(dim) {
-                state.showback.insert(dim.to_string(), HashMap::new());
-            }
-            if let Some(line) = state
-                .showback
-                .get_mut(dim)
-                .and_then(|m| bounded_entry(m, value, max))
+            if let Some(line) =
+                bounded_entry(state.showback.entry_ref(dim).or_default(), value, max)
             {
                 line.calls += 1;
                 line.input_tokens += inp;
@@ -672,20 +672,17 @@ impl CompiledObserve {
 }
 
 fn insert_series<'s>(
-    map: &'s mut HashMap<String, Series>,
+    map: &'s mut FastMap<String, Series>,
     key: &str,
     max: usize,
     make: impl FnOnce() -> Series,
 ) -> Option<&'s mut Series> {
-    let key = if map.len() < max || map.contains_key(key) {
-        key
-    } else {
+    let key = if map.len() >= max && !map.contains_key(key) {
         OTHER
+    } else {
+        key
     };
-    if !map.contains_key(key) {
-        map.insert(key.to_string(), make());
-    }
-    map.get_mut(key)
+    Some(map.entry_ref(key).or_insert_with(make))
 }
 
 /// Default cost-per-run histogram bounds with an SLO's cost bound added exactly.
@@ -698,6 +695,47 @@ pub(crate) fn cost_bounds_with(extra: Option<f64>) -> Vec<f64> {
         }
     }
     b
+}
+
+/// The observe layer's exports on the guard: payloads built from the state the guard
+/// updated (the host sends them; the core does no I/O).
+///
+/// ```
+/// use guardrail_core::{event::Event, Guard, State};
+/// let guard = Guard::with_default_policy();
+/// let state = State::new();
+/// let e = Event::from_json(br#"{"type":"llm_usage","ts":"2026-11-23T10:15:01Z",
+///     "workflow":"refunds","run":"r-1","model":"gpt-4o","input_tokens":1000,"output_tokens":50}"#).unwrap();
+/// guard.evaluate(&e, &state);
+/// assert!(guard.prometheus_text(&state).contains("guardrail_llm_calls_total{workflow=\"refunds\"} 1"));
+/// assert_eq!(guard.operations_view(&state).events, 1);
+/// assert_eq!(guard.otlp_traces(&state, 0).spans, 1);
+/// ```
+impl crate::Guard {
+    /// The spans finished since `after` (start at 0, then pass the returned `next`) as an
+    /// OTLP JSON trace export.
+    pub fn otlp_traces(&self, state: &crate::State, after: u64) -> export::TraceExport {
+        export::otlp_traces_json(
+            &crate::state::lock(&state.observe),
+            self.observe_policy(),
+            after,
+        )
+    }
+
+    /// Cumulative metrics (GenAI conventions plus guardrail's own) as OTLP JSON.
+    pub fn otlp_metrics(&self, state: &crate::State) -> String {
+        export::otlp_metrics_json(&crate::state::lock(&state.observe), self.observe_policy())
+    }
+
+    /// The aggregates in Prometheus text exposition format 0.0.4.
+    pub fn prometheus_text(&self, state: &crate::State) -> String {
+        export::prometheus_text(&crate::state::lock(&state.observe), self.observe_policy())
+    }
+
+    /// The operations view (serialize it for a dashboard).
+    pub fn operations_view(&self, state: &crate::State) -> export::OperationsView {
+        export::snapshot(&crate::state::lock(&state.observe), self.observe_policy())
+    }
 }
 
 #[cfg(test)]

@@ -100,8 +100,8 @@ pub(crate) fn run_mut<'s>(
     key: &str,
     event: &Event,
 ) -> Option<&'s mut RunTrace> {
-    if !state.runs.contains_key(key) {
-        if state.runs.len() >= policy.limits.max_open_runs {
+    if state.runs.len() >= policy.limits.max_open_runs && !state.runs.contains_key(key) {
+        {
             // O(open runs), only when a new run arrives at the limit.
             let oldest = state
                 .runs
@@ -112,16 +112,12 @@ pub(crate) fn run_mut<'s>(
                 state.runs.remove(&k);
             }
         }
-        state.runs.insert(
-            key.to_string(),
-            RunTrace {
-                agent: event.context.agent.clone(),
-                workflow: event.context.workflow.clone(),
-                ..RunTrace::default()
-            },
-        );
     }
-    state.runs.get_mut(key)
+    Some(state.runs.entry_ref(key).or_insert_with(|| RunTrace {
+        agent: event.context.agent.clone(),
+        workflow: event.context.workflow.clone(),
+        ..RunTrace::default()
+    }))
 }
 
 fn push_span(policy: &CompiledObserve, state: &mut ObserveState, mut span: SpanRecord) {

@@ -483,7 +483,9 @@ pub fn otlp_metrics_json(state: &ObserveState, policy: &CompiledObserve) -> Stri
             run_cost,
         ));
     }
-    for (dim, values) in &state.showback {
+    let mut dims: Vec<_> = state.showback.iter().collect();
+    dims.sort_by(|a, b| a.0.cmp(b.0));
+    for (dim, values) in dims {
         let mut v: Vec<_> = values.iter().collect();
         v.sort_by(|a, b| a.0.cmp(b.0));
         let points: Vec<Value> = v

@@ -333,13 +333,13 @@ pub fn prometheus_text(state: &ObserveState, policy: &CompiledObserve) -> String
                 "Run duration quantiles over the rolling window (relative error {:.0}%).",
                 RELATIVE_ACCURACY * 100.0
             );
-            for (q, name) in [(0.5, "0.5"), (0.95, "0.95"), (0.99, "0.99")] {
+            for (q, name) in [(0.5, "p50"), (0.95, "p95"), (0.99, "p99")] {
                 if let Some(x) = v.run_seconds.quantile(q) {
                     o.sample(
                         "guardrail_window_run_duration_seconds",
                         "gauge",
                         &help,
-                        &[("workflow", wf), ("window", wname), ("quantile", name)],
+                        &[("workflow", wf), ("window", wname), ("percentile", name)],
                         x,
                     );
                 }
@@ -394,7 +394,9 @@ pub fn prometheus_text(state: &ObserveState, policy: &CompiledObserve) -> String
         );
     }
 
-    for (dim, values) in &state.showback {
+    let mut dims: Vec<_> = state.showback.iter().collect();
+    dims.sort_by(|a, b| a.0.cmp(b.0));
+    for (dim, values) in dims {
         let mut v: Vec<_> = values.iter().collect();
         v.sort_by(|a, b| a.0.cmp(b.0));
         let name = format!("guardrail_cost_by_{}_usd_total", sanitize(dim, false));

@@ -181,7 +181,7 @@ fn series_stats(name: &str, s: &Series, policy: &CompiledObserve, now: i64) -> S
 }
 
 fn sorted_series(
-    map: &std::collections::HashMap<String, Series>,
+    map: &super::super::FastMap<String, Series>,
     policy: &CompiledObserve,
     now: i64,
 ) -> Vec<SeriesStats> {
