@@ -6,7 +6,10 @@
 //! The payloads go to `$GUARDRAIL_PAYLOAD_DIR` when set, else to a folder under the target
 //! directory.
 
-#![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
 use guardrail_core::event::Event;
 use guardrail_core::{Action, Guard, Policy, State};
