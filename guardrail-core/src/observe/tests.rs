@@ -714,7 +714,7 @@ fn ground_truth_report() {
     // error_burst: one tool result every 2 s with 5% errors for 2 hours, then 80% errors.
     // Delay: seconds from the burst's start.
     let (mut m, mut mt) = (Measure::default(), Measure::default());
-    for seed in 0..20 {
+    for seed in 0..10 {
         let mut sim = Sim::new(ObservePolicy::default());
         let mut rng = Rng::new(4000 + seed);
         for _ in 0..3600 {
@@ -818,7 +818,7 @@ fn ground_truth_report() {
                         unit: &str,
                         normal_n: u32| {
         let mut m = Measure::default();
-        for seed in 0..30 {
+        for seed in 0..20 {
             let mut sim = Sim::new(ObservePolicy::default());
             let mut rng = Rng::new(seed0 + seed);
             for _ in 0..normal_n {
@@ -903,7 +903,7 @@ fn ground_truth_report() {
     // 10% failures (burn 100).
     // Delay: minutes from the change to the first page.
     let mut m = Measure::default();
-    for seed in 0..20 {
+    for seed in 0..10 {
         let mut policy = ObservePolicy::default();
         policy.slos.push(SloConfig {
             workflow: "w".into(),

@@ -27,10 +27,11 @@ pub struct ErrorBurstConfig {
     pub min_calls: u64,
     /// Flag when this fraction of the window's tool results are errors or timeouts.
     pub max_error_rate: f64,
-    /// Flag when the window holds at least this many timeouts (tool timeouts and timed-out
-    /// runs)...
+    /// Flag a timeout burst when the window holds at least this many timeouts (tool timeouts
+    /// and timed-out runs) and they reach `max_timeout_rate`.
     pub max_timeouts: u64,
-    /// ...and timeouts are at least this fraction of the window's tool results and runs.
+    /// The smallest fraction of the window's tool results and runs that timed out for a
+    /// timeout burst (with at least `max_timeouts` of them).
     pub max_timeout_rate: f64,
 }
 
