@@ -118,14 +118,20 @@ def main():
     directory = sys.argv[1]
     errors = []
     checked = 0
-    for path in sorted(glob.glob(os.path.join(directory, "*traces*.json"))):
-        n = check_traces(path, errors)
-        print(f"ok: {os.path.basename(path)}: {n} spans parse as ExportTraceServiceRequest")
-        checked += 1
-    for path in sorted(glob.glob(os.path.join(directory, "*metrics*.json"))):
-        n = check_metrics(path, errors)
-        print(f"ok: {os.path.basename(path)}: {n} metrics parse as ExportMetricsServiceRequest")
-        checked += 1
+    for pattern, check, what in (
+        ("*traces*.json", check_traces, "spans parse as ExportTraceServiceRequest"),
+        ("*metrics*.json", check_metrics, "metrics parse as ExportMetricsServiceRequest"),
+    ):
+        for path in sorted(glob.glob(os.path.join(directory, pattern))):
+            checked += 1
+            before = len(errors)
+            try:
+                n = check(path, errors)
+            except (json_format.ParseError, ValueError) as e:
+                errors.append(f"{os.path.basename(path)}: {e}")
+                continue
+            if len(errors) == before:
+                print(f"ok: {os.path.basename(path)}: {n} {what}")
     if checked == 0:
         errors.append(f"no OTLP payloads in {directory}")
     for e in errors:

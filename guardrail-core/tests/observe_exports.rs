@@ -200,6 +200,46 @@ fn export_payloads_are_valid_otlp_and_prometheus() {
             let text = String::from_utf8_lossy(&out.stdout);
             println!("{text}{}", String::from_utf8_lossy(&out.stderr));
             assert!(out.status.success(), "check-exports.sh failed:\n{text}");
+            // The checks can fail: a broken copy of each payload must be rejected by every
+            // tool that is installed.
+            let bad = dir.join("broken");
+            std::fs::create_dir_all(&bad).unwrap();
+            std::fs::write(
+                bad.join("otlp-traces.json"),
+                traces_json.replacen("\"kind\":", "\"knd\":", 1),
+            )
+            .unwrap();
+            std::fs::write(
+                bad.join("otlp-metrics.json"),
+                metrics.replacen("\"count\":", "\"cnt\":", 1),
+            )
+            .unwrap();
+            std::fs::write(
+                bad.join("metrics.prom"),
+                prom.replacen("guardrail_runs_total{", "guardrail-runs_total{", 1),
+            )
+            .unwrap();
+            let out = std::process::Command::new("bash")
+                .arg(script)
+                .arg(&bad)
+                .output()
+                .unwrap();
+            let broken = String::from_utf8_lossy(&out.stdout);
+            let mut rejected = 0;
+            for file in ["otlp-traces.json", "otlp-metrics.json", "metrics.prom"] {
+                if text.contains(&format!("ok: {file}")) {
+                    assert!(
+                        broken.contains(&format!("error: {file}")),
+                        "broken {file} passed:\n{broken}"
+                    );
+                    rejected += 1;
+                }
+            }
+            if rejected > 0 {
+                assert!(!out.status.success());
+            } else {
+                println!("skipped: no checker installed to reject broken payloads");
+            }
         }
         Err(e) => println!("skipped: cannot run bash ({e})"),
     }
