@@ -16,8 +16,8 @@
 //! ```
 
 use crate::gates::GateState;
-use crate::observe::ObserveState;
 use crate::governance::audit::{AuditHead, AuditRecord, AuditState};
+use crate::observe::ObserveState;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
