@@ -602,12 +602,15 @@ impl Guard {
                 output_tokens,
                 ..
             } => Some((
-                cost_usd.or_else(|| {
-                    self.inner
-                        .cost_model
-                        .as_ref()
-                        .and_then(|m| m.cost_usd(&event.kind))
-                }),
+                cost_usd
+                    .or_else(|| {
+                        self.inner
+                            .cost_model
+                            .as_ref()
+                            .and_then(|m| m.cost_usd(&event.kind))
+                    })
+                    // Without a host cost model, the observe layer's price table.
+                    .or_else(|| compiled.observe.usage_cost(&event.kind)),
                 *input_tokens,
                 *output_tokens,
             )),

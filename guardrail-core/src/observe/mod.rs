@@ -459,6 +459,42 @@ impl CompiledObserve {
         self.prices.version()
     }
 
+    /// The cost in USD of an `llm_usage` event from the price table (ignoring its
+    /// `cost_usd`), or `None` for other events and unpriced models. Governance budgets use
+    /// it when the host supplies no cost model.
+    ///
+    /// ```
+    /// use guardrail_core::event::Event;
+    /// use guardrail_core::observe::ObservePolicy;
+    /// let p = ObservePolicy::default().build().unwrap();
+    /// let e = Event::from_json(br#"{"type":"llm_usage","ts":1,"model":"gpt-4o-mini",
+    ///     "input_tokens":1000000,"output_tokens":0}"#).unwrap();
+    /// assert!((p.usage_cost(&e.kind).unwrap() - 0.15).abs() < 1e-9);
+    /// ```
+    pub fn usage_cost(&self, kind: &EventKind) -> Option<f64> {
+        match kind {
+            EventKind::LlmUsage {
+                model,
+                provider,
+                input_tokens,
+                output_tokens,
+                cached_input_tokens,
+                cache_write_tokens,
+                ..
+            } => self.prices.cost(
+                model,
+                provider.as_deref(),
+                cost::Usage {
+                    input: *input_tokens,
+                    output: *output_tokens,
+                    cache_read: *cached_input_tokens,
+                    cache_write: *cache_write_tokens,
+                },
+            ),
+            _ => None,
+        }
+    }
+
     /// Observes one event: updates `state` and appends what the detectors find. The guard
     /// calls it for every event; it is public for hosts and benchmarks that run the observe
     /// layer alone.
