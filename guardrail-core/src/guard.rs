@@ -39,6 +39,7 @@ pub(crate) struct Compiled {
     pub hash: String,
     pub doc: PolicyDoc,
     detectors: Vec<Box<dyn Detector>>,
+    pub observe: crate::observe::CompiledObserve,
     governance: crate::governance::Compiled,
 }
 
@@ -47,6 +48,7 @@ impl Compiled {
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
         doc.constraints.compile(diags, &mut detectors);
         doc.content.compile(diags, &mut detectors);
+        let observe = doc.observe.compile("observe", diags);
         for layer in Layer::ALL {
             if let Some(rules) = custom::compile(&doc.rules, layer, diags) {
                 detectors.push(Box::new(rules));
@@ -85,6 +87,7 @@ impl Compiled {
             hash,
             doc,
             detectors,
+            observe,
             governance,
         }
     }
@@ -542,12 +545,45 @@ impl Guard {
                     ));
                 }
             }
+            if layer == Layer::Observe {
+                self.observe_event(event, state, &mut findings);
+            }
         }
         let treatments: Vec<Treatment> = findings
             .iter_mut()
             .map(|f| self.apply_overrides(f))
             .collect();
-        self.decide(event, state, findings, treatments)
+        let decision = self.decide(event, state, findings, treatments);
+        // Guardrail trigger counts per workflow and agent, for the operations view.
+        compiled
+            .observe
+            .record_findings(event, &decision.findings, &mut lock(&state.observe));
+        decision
+    }
+
+    /// Runs the observe layer (traces, aggregates, detectors, SLOs) on the event, catching
+    /// panics under the layer's fail mode.
+    fn observe_event(&self, event: &Event, state: &State, findings: &mut Vec<Finding>) {
+        let mut observed = Vec::new();
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            self.compiled()
+                .observe
+                .observe(event, &mut lock(&state.observe), &mut observed)
+        }));
+        findings.extend(observed);
+        if let Err(p) = run {
+            findings.push(internal_error(
+                Layer::Observe,
+                self.fail_mode(Layer::Observe),
+                "the observe layer",
+                &panic_message(p.as_ref()),
+            ));
+        }
+    }
+
+    /// The compiled observe section, for the export functions.
+    pub(crate) fn observe_policy(&self) -> &crate::observe::CompiledObserve {
+        &self.compiled().observe
     }
 
     /// The action the findings ask for, and the one to enforce (shadow findings and shadow
@@ -593,12 +629,15 @@ impl Guard {
                 output_tokens,
                 ..
             } => Some((
-                cost_usd.or_else(|| {
-                    self.inner
-                        .cost_model
-                        .as_ref()
-                        .and_then(|m| m.cost_usd(&event.kind))
-                }),
+                cost_usd
+                    .or_else(|| {
+                        self.inner
+                            .cost_model
+                            .as_ref()
+                            .and_then(|m| m.cost_usd(&event.kind))
+                    })
+                    // Without a host cost model, the observe layer's price table.
+                    .or_else(|| compiled.observe.usage_cost(&event.kind)),
                 *input_tokens,
                 *output_tokens,
             )),
