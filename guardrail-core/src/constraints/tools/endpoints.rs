@@ -77,12 +77,19 @@ impl CompiledUrlCheck {
         let allow = globs(&check.allow_hosts, &format!("{path}.allow_hosts"), diag);
         let deny = globs(&check.deny_hosts, &format!("{path}.deny_hosts"), diag);
         if check.schemes.is_empty() {
-            diag.error(format!("{path}.schemes"), "no scheme is allowed: list at least one");
+            diag.error(
+                format!("{path}.schemes"),
+                "no scheme is allowed: list at least one",
+            );
         }
         let shown: Vec<String> = check.allow_hosts.iter().map(|h| format!("`{h}`")).collect();
         Some(CompiledUrlCheck {
             pointer: pointer?,
-            schemes: check.schemes.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            schemes: check
+                .schemes
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
             allow: if check.allow_hosts.is_empty() {
                 None
             } else {
@@ -389,7 +396,8 @@ fn embedded_in_v6(ip: Ipv6Addr) -> Option<Ipv4Addr> {
         return Some(v4);
     }
     let s = ip.segments();
-    let low = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    let low =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
     match s {
         // ::a.b.c.d (IPv4-compatible, deprecated but still parsed by many stacks)
         [0, 0, 0, 0, 0, 0, hi, lo] => Some(low(hi, lo)),

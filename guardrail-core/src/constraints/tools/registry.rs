@@ -232,7 +232,8 @@ impl Tools {
             };
             for (i, check) in checks.urls.iter().enumerate() {
                 let at = format!("{checks_path}.urls[{i}]");
-                tool.urls.extend(CompiledUrlCheck::compile(check, &at, diag));
+                tool.urls
+                    .extend(CompiledUrlCheck::compile(check, &at, diag));
             }
             for (i, check) in checks.sql.iter().enumerate() {
                 let at = format!("{checks_path}.sql[{i}]");
@@ -240,7 +241,8 @@ impl Tools {
             }
             for (i, check) in checks.shell.iter().enumerate() {
                 let at = format!("{checks_path}.shell[{i}]");
-                tool.shell.extend(CompiledShellCheck::compile(check, &at, diag));
+                tool.shell
+                    .extend(CompiledShellCheck::compile(check, &at, diag));
             }
         }
         Tools {
@@ -248,11 +250,6 @@ impl Tools {
             names,
             unknown_tool: config.unknown_tool,
         }
-    }
-
-    /// Whether no tool is registered (the registry then checks nothing).
-    pub(crate) fn is_empty(&self) -> bool {
-        self.tools.is_empty()
     }
 
     /// Checks one call of `tool` with arguments `args` and appends every finding to `out`,
@@ -329,7 +326,10 @@ fn declarations<'a>(
         if tool.kind != "function" {
             diag.error_with_hint(
                 format!("{at}.type"),
-                format!("only `function` tools can be registered, not `{}`", tool.kind),
+                format!(
+                    "only `function` tools can be registered, not `{}`",
+                    tool.kind
+                ),
                 "remove built-in tools (web search, file search, ...) from the pasted array",
             );
             continue;
@@ -367,18 +367,10 @@ fn declarations<'a>(
     out
 }
 
-/// The policy path of map member `key` under `parent`: dotted when the key is a plain
-/// identifier, bracketed and quoted otherwise (tool names often contain dots).
+/// The policy path of map member `key` under `parent`, as the policy loader writes it
+/// (dotted, even when the key itself contains dots: `checks.db.query`).
 fn key_path(parent: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if plain {
-        format!("{parent}.{key}")
-    } else {
-        format!("{parent}[{key:?}]")
-    }
+    format!("{parent}.{key}")
 }
 
 /// Up to three registered names closest to `wanted`, best first. Names are compared
@@ -400,8 +392,7 @@ pub(crate) fn nearest(wanted: &str, names: &[String]) -> Vec<String> {
             let candidate = fold(name);
             let mut score = strsim::normalized_damerau_levenshtein(&wanted, &candidate);
             // `weather` for `get_weather`: a containment is a strong hint on its own.
-            if wanted.len() >= 4 && (candidate.contains(&wanted) || wanted.contains(&candidate))
-            {
+            if wanted.len() >= 4 && (candidate.contains(&wanted) || wanted.contains(&candidate)) {
                 score = score.max(0.7);
             }
             (score, name)
@@ -409,9 +400,5 @@ pub(crate) fn nearest(wanted: &str, names: &[String]) -> Vec<String> {
         .filter(|(score, _)| *score >= 0.5)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, n)| n.clone())
-        .collect()
+    scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
 }

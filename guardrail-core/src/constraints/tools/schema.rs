@@ -53,9 +53,10 @@ impl CompiledSchema {
             Ok(validator) => Some(CompiledSchema { validator, schema }),
             Err(error) => {
                 let at = error.instance_path().as_str();
+                let policy_path = format!("{path}{}", dotted(&schema, at));
                 let at = if at.is_empty() { "/" } else { at };
                 diag.error_with_hint(
-                    path,
+                    policy_path,
                     super::truncate(format!("invalid JSON Schema at `{at}`: {error}")),
                     "fix the schema the model is given, then paste it here again",
                 );
@@ -161,6 +162,33 @@ impl CompiledSchema {
         names.sort();
         names
     }
+}
+
+/// A JSON pointer into `schema` written as a policy path suffix (`.properties.a[0]`), so
+/// the loader can find its line.
+fn dotted(schema: &Value, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut node = Some(schema);
+    for raw in pointer.split('/').skip(1) {
+        let key = raw.replace("~1", "/").replace("~0", "~");
+        match node {
+            Some(Value::Array(items)) => {
+                out.push_str(&format!("[{key}]"));
+                node = key.parse::<usize>().ok().and_then(|i| items.get(i));
+            }
+            Some(Value::Object(map)) => {
+                out.push('.');
+                out.push_str(&key);
+                node = map.get(&key);
+            }
+            _ => {
+                out.push('.');
+                out.push_str(&key);
+                node = None;
+            }
+        }
+    }
+    out
 }
 
 /// "declared parameters: `a`, `b`" (or a note that there are none).

@@ -256,7 +256,10 @@ impl CompiledShellCheck {
                         Action::Block,
                         span,
                         format!("recursive delete of `{shown}`"),
-                        Some("delete the specific project paths meant, never root or home".to_string()),
+                        Some(
+                            "delete the specific project paths meant, never root or home"
+                                .to_string(),
+                        ),
                     ));
                 }
             }
@@ -269,7 +272,10 @@ impl CompiledShellCheck {
                         Action::Block,
                         span,
                         format!("`chmod {mode}` makes files writable by every user"),
-                        Some("grant only what is needed (e.g. 755 for directories, 644 for files)".to_string()),
+                        Some(
+                            "grant only what is needed (e.g. 755 for directories, 644 for files)"
+                                .to_string(),
+                        ),
                     ));
                 }
             }
@@ -407,7 +413,10 @@ impl CompiledShellCheck {
         }
         if force && refspecs.is_empty() {
             if every {
-                push_hit("force push of every branch, protected ones included".to_string(), 1.0);
+                push_hit(
+                    "force push of every branch, protected ones included".to_string(),
+                    1.0,
+                );
             } else {
                 // The current branch is not known here; it may well be a protected one.
                 push_hit(
@@ -647,7 +656,17 @@ impl Command {
                 "nice" => &["-n", "--adjustment"],
                 "ionice" => &["-c", "-n", "-p", "-P", "-u"],
                 "stdbuf" => &["-i", "-o", "-e"],
-                "xargs" => &["-I", "-n", "-P", "-L", "-d", "-a", "-E", "-s", "--delimiter"],
+                "xargs" => &[
+                    "-I",
+                    "-n",
+                    "-P",
+                    "-L",
+                    "-d",
+                    "-a",
+                    "-E",
+                    "-s",
+                    "--delimiter",
+                ],
                 "timeout" => &["-s", "-k", "--signal", "--kill-after"],
                 _ => {
                     return Some(Command {
@@ -687,8 +706,16 @@ impl Command {
             || self.name.starts_with("python")
             || matches!(
                 self.name.as_str(),
-                "perl" | "ruby" | "node" | "php" | "pwsh" | "powershell" | "iex"
-                    | "invoke-expression" | "source" | "."
+                "perl"
+                    | "ruby"
+                    | "node"
+                    | "php"
+                    | "pwsh"
+                    | "powershell"
+                    | "iex"
+                    | "invoke-expression"
+                    | "source"
+                    | "."
             )
     }
 
@@ -697,9 +724,10 @@ impl Command {
         if !(is_shell(&self.name) || self.name == "su") {
             return None;
         }
-        let flag = self.args.iter().position(|a| {
-            a.starts_with('-') && !a.starts_with("--") && a.ends_with('c')
-        })?;
+        let flag = self
+            .args
+            .iter()
+            .position(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))?;
         self.args.get(flag + 1).map(String::as_str)
     }
 }
@@ -826,9 +854,14 @@ fn tls_flag(command: &str, args: &[String]) -> Option<String> {
         let a = arg.as_str();
         let flag = match a {
             "--insecure" | "--proxy-insecure" | "--doh-insecure" if command == "curl" => true,
-            "--no-check-certificate" | "--insecure-skip-tls-verify" | "--no-verify-ssl"
-            | "--skip-tls-verify" | "--trusted-host" | "--tls-verify=false"
-            | "--strict-ssl=false" | "--insecure-skip-tls-verify=true" => true,
+            "--no-check-certificate"
+            | "--insecure-skip-tls-verify"
+            | "--no-verify-ssl"
+            | "--skip-tls-verify"
+            | "--trusted-host"
+            | "--tls-verify=false"
+            | "--strict-ssl=false"
+            | "--insecure-skip-tls-verify=true" => true,
             _ if command == "curl" && a.starts_with('-') && !a.starts_with("--") => a
                 .chars()
                 .skip(1)
@@ -838,13 +871,17 @@ fn tls_flag(command: &str, args: &[String]) -> Option<String> {
         };
         if flag {
             let shown: String = a.chars().take(40).collect();
-            return Some(format!("`{command} {shown}` turns TLS certificate verification off"));
+            return Some(format!(
+                "`{command} {shown}` turns TLS certificate verification off"
+            ));
         }
     }
     // `npm config set strict-ssl false`, `yarn config set strict-ssl false`
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     if let ["config", "set", "strict-ssl", "false", ..] = words[..] {
-        return Some(format!("`{command} config set strict-ssl false` turns TLS verification off"));
+        return Some(format!(
+            "`{command} config set strict-ssl false` turns TLS verification off"
+        ));
     }
     None
 }
@@ -855,7 +892,10 @@ fn git_disables_tls(setting: Option<(&str, &str)>) -> bool {
         let key = key.to_ascii_lowercase();
         key.starts_with("http.")
             && key.ends_with(".sslverify")
-            && matches!(value.to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
+            && matches!(
+                value.to_ascii_lowercase().as_str(),
+                "false" | "0" | "no" | "off"
+            )
     })
 }
 
@@ -863,11 +903,39 @@ fn git_disables_tls(setting: Option<(&str, &str)>) -> bool {
 fn package_installs(command: &Command) -> Vec<(&'static str, String)> {
     /// Options of the package managers below that take a value (not a package name).
     const VALUED: [&str; 33] = [
-        "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
-        "--extra-index-url", "-t", "--target", "--prefix", "--root", "-f", "--find-links",
-        "--trusted-host", "--platform", "--python-version", "--registry", "--tag", "-w",
-        "--workspace", "--version", "--vers", "--git", "--branch", "--rev", "--path", "-F",
-        "--features", "-n", "--channel", "--source",
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-e",
+        "--editable",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "-f",
+        "--find-links",
+        "--trusted-host",
+        "--platform",
+        "--python-version",
+        "--registry",
+        "--tag",
+        "-w",
+        "--workspace",
+        "--version",
+        "--vers",
+        "--git",
+        "--branch",
+        "--rev",
+        "--path",
+        "-F",
+        "--features",
+        "-n",
+        "--channel",
+        "--source",
     ];
     let args: Vec<&str> = command.args.iter().map(String::as_str).collect();
     let (ecosystem, rest): (&'static str, &[&str]) = match (command.name.as_str(), &args[..]) {
@@ -924,7 +992,10 @@ mod tests {
     fn splits_on_unquoted_operators_only() {
         let got = texts("curl -s x | sh && echo 'a;b|c' ; ls \"d&&e\"\nwhoami");
         let just: Vec<&str> = got.iter().map(|(t, _)| t.trim()).collect();
-        assert_eq!(just, ["curl -s x", "sh", "echo 'a;b|c'", "ls \"d&&e\"", "whoami"]);
+        assert_eq!(
+            just,
+            ["curl -s x", "sh", "echo 'a;b|c'", "ls \"d&&e\"", "whoami"]
+        );
         assert_eq!(got[1].1, Op::Pipe);
         assert_eq!(got[2].1, Op::Sequence);
     }
@@ -935,7 +1006,11 @@ mod tests {
             .into_iter()
             .map(|(t, _)| t.trim().to_string())
             .collect();
-        assert_eq!(just, ["make 2>&1 >/dev/null &> log", "echo $(a | b)"]);
+        // The comment stays in its command (shlex drops it); its `;` split nothing.
+        assert_eq!(
+            just,
+            ["make 2>&1 >/dev/null &> log # ; rm -rf /", "echo $(a | b)"]
+        );
         assert_eq!(substitutions("echo $(a | b) `c` '$(d)'"), ["a | b", "c"]);
     }
 
@@ -951,10 +1026,30 @@ mod tests {
 
     #[test]
     fn protected_paths() {
-        for p in ["/", "/*", "//", "~", "~/", "~/*", "$HOME", "${HOME}/", "/home/bob", "/etc/", "~bob"] {
+        for p in [
+            "/",
+            "/*",
+            "//",
+            "~",
+            "~/",
+            "~/*",
+            "$HOME",
+            "${HOME}/",
+            "/home/bob",
+            "/etc/",
+            "~bob",
+        ] {
             assert!(is_protected_path(p), "{p}");
         }
-        for p in ["*", ".", "./build", "/home/bob/project", "/tmp/x", "target", "~/src/app"] {
+        for p in [
+            "*",
+            ".",
+            "./build",
+            "/home/bob/project",
+            "/tmp/x",
+            "target",
+            "~/src/app",
+        ] {
             assert!(!is_protected_path(p), "{p}");
         }
     }

@@ -14,16 +14,17 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlparser::ast::{
-    BinaryOperator, Expr, ObjectName, ObjectNamePart, Query, SetExpr, Spanned, Statement, Visit,
-    Visitor,
+    BinaryOperator, Expr, ObjectName, ObjectNamePart, Query, SetExpr, Statement, Visit, Visitor,
 };
-use sqlparser::dialect::dialect_from_str;
+use sqlparser::dialect::{dialect_from_str, Dialect};
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
 use std::ops::ControlFlow;
 
 /// The SQL dialect a tool's database speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[derive(schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SqlDialect {
     /// Accepts the common syntax of most databases.
@@ -160,7 +161,10 @@ impl CompiledSqlCheck {
                     builder.add(glob);
                 }
                 Err(error) => {
-                    diag.error(format!("{path}.tables[{i}]"), format!("invalid glob: {error}"));
+                    diag.error(
+                        format!("{path}.tables[{i}]"),
+                        format!("invalid glob: {error}"),
+                    );
                     ok = false;
                 }
             }
@@ -212,10 +216,7 @@ impl CompiledSqlCheck {
         let statements = match Parser::parse_sql(dialect.as_ref(), sql) {
             Ok(statements) => statements,
             Err(error) => {
-                let message = format!(
-                    "SQL does not parse as {}: {error}",
-                    self.dialect.as_str()
-                );
+                let message = format!("SQL does not parse as {}: {error}", self.dialect.as_str());
                 out.push((Some(at.to_string()), self.parse_error_hit(value, message)));
                 return;
             }
@@ -240,8 +241,8 @@ impl CompiledSqlCheck {
                 Some("send one statement per call".to_string()),
             );
         }
-        for statement in &statements {
-            let span = statement_span(sql, statement);
+        let spans = statement_spans(sql, dialect.as_ref(), statements.len());
+        for (statement, span) in statements.iter().zip(spans) {
             let mut facts = Facts::default();
             let _ = statement.visit(&mut facts);
             if self.read_only {
@@ -265,7 +266,10 @@ impl CompiledSqlCheck {
                         self.ddl,
                         span,
                         format!("`{kind}` changes the database schema (DDL)"),
-                        Some("schema changes need a human approval of this exact statement".to_string()),
+                        Some(
+                            "schema changes need a human approval of this exact statement"
+                                .to_string(),
+                        ),
                     );
                 }
                 if facts.delete_without_where {
@@ -531,36 +535,86 @@ fn classify(statement: &Statement) -> Class {
     }
 }
 
-/// The byte span of `statement` in `sql`, or the whole text where the parser has no
-/// usable location for it.
-fn statement_span(sql: &str, statement: &Statement) -> Span {
-    let whole = Span::new(0, sql.len());
-    let located = statement.span();
-    let start = byte_offset(sql, located.start.line, located.start.column);
-    let end = byte_offset(sql, located.end.line, located.end.column);
-    match (start, end) {
-        (Some(start), Some(end)) if start < end => Span::new(start, end),
-        _ => whole,
+/// The byte span of each statement in `sql`: the text between top-level semicolons, found
+/// with the dialect's own tokenizer (so quoted and commented semicolons do not count),
+/// trimmed. Where the pieces do not line up with the parsed statements (procedural blocks),
+/// every statement gets the whole text.
+fn statement_spans(sql: &str, dialect: &dyn Dialect, count: usize) -> Vec<Span> {
+    let whole = vec![Span::new(0, sql.len()); count];
+    if count <= 1 {
+        return vec![trimmed(sql, 0, sql.len()); count];
+    }
+    let Ok(tokens) = Tokenizer::new(dialect, sql).tokenize_with_location() else {
+        return whole;
+    };
+    let mut cursor = Cursor::default();
+    let mut spans = Vec::with_capacity(count);
+    let mut start = 0;
+    for token in tokens.iter().filter(|t| t.token == Token::SemiColon) {
+        let Some(end) = cursor.advance(sql, token.span.start.line, token.span.start.column) else {
+            return whole;
+        };
+        let piece = trimmed(sql, start, end);
+        if !piece.is_empty() {
+            spans.push(piece);
+        }
+        start = end + 1;
+    }
+    let last = trimmed(sql, start.min(sql.len()), sql.len());
+    if !last.is_empty() {
+        spans.push(last);
+    }
+    if spans.len() == count {
+        spans
+    } else {
+        whole
     }
 }
 
-/// The byte offset of 1-based `line` / `column` (counted in chars) in `text`.
-fn byte_offset(text: &str, line: u64, column: u64) -> Option<usize> {
-    if line == 0 || column == 0 {
-        return None;
+/// `start..end` without surrounding whitespace.
+fn trimmed(sql: &str, start: usize, end: usize) -> Span {
+    let Some(piece) = sql.get(start..end) else {
+        return Span::new(start, start);
+    };
+    let lead = piece.len() - piece.trim_start().len();
+    let trail = piece.len() - piece.trim_end().len();
+    Span::new(start + lead, (end - trail).max(start + lead))
+}
+
+/// Converts the tokenizer's increasing 1-based line / column (in chars) positions to byte
+/// offsets in one forward pass.
+#[derive(Debug)]
+struct Cursor {
+    offset: usize,
+    line: u64,
+    column: u64,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor {
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
     }
-    let mut line_start = 0;
-    let mut current = 1;
-    while current < line {
-        let next = text.get(line_start..)?.find('\n')?;
-        line_start += next + 1;
-        current += 1;
-    }
-    let rest = text.get(line_start..)?;
-    let wanted = usize::try_from(column - 1).ok()?;
-    match rest.char_indices().nth(wanted) {
-        Some((offset, _)) => Some(line_start + offset),
-        None if rest.chars().count() == wanted => Some(text.len()),
-        None => None,
+}
+
+impl Cursor {
+    fn advance(&mut self, text: &str, line: u64, column: u64) -> Option<usize> {
+        let rest = text.get(self.offset..)?;
+        for c in rest.chars() {
+            if (self.line, self.column) >= (line, column) {
+                break;
+            }
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+            self.offset += c.len_utf8();
+        }
+        ((self.line, self.column) == (line, column)).then_some(self.offset)
     }
 }
