@@ -3,6 +3,11 @@
 //!
 //! Run: `cargo bench -p guardrail-core --bench tools`
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a benchmark's fixed inputs are known good; a failure should stop it loudly"
+)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use guardrail_core::constraints::tools::{ToolRegistry, ToolsConfig};
 use guardrail_core::event::Event;
@@ -70,7 +75,9 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     // The same call through the whole stack (Guard::evaluate of a tool_call event).
-    let policy = Policy::from_value(json!({"version": 1, "constraints": {"tools": input["config"]}})).unwrap();
+    let policy =
+        Policy::from_value(json!({"version": 1, "constraints": {"tools": input["config"]}}))
+            .unwrap();
     let guard = Guard::builder().build(&policy).unwrap();
     let state = State::new();
     let event = json!({"type": "tool_call", "ts": 1, "agent": "billing-bot", "tool": "billing.query", "args": args});

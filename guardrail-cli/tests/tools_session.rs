@@ -1,6 +1,11 @@
 //! End to end through the CLI: the example session's tool calls against the example policy's
 //! tool registry (`guardrail replay`).
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a missing line or malformed output should fail the test loudly"
+)]
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
