@@ -7,7 +7,7 @@ Usage: python3 benches/peers/tools_peer.py [--skip-rust]
 
 It installs its peers itself into a private virtual environment (benches/peers/.venv-tools),
 with pinned versions, through pip. The Rust side runs
-`cargo bench -p guardrail-core --bench tools -- schema+sql/1kb`.
+`cargo bench -p guardrail-core --bench tools -- schema\\+sql/1kb$`.
 """
 
 import json
@@ -91,7 +91,7 @@ def main() -> None:
         return
     env = dict(os.environ)
     bench = subprocess.run(
-        ["cargo", "bench", "-p", "guardrail-core", "--bench", "tools", "--", "schema+sql/1kb$"],
+        ["cargo", "bench", "-p", "guardrail-core", "--bench", "tools", "--", r"schema\+sql/1kb$"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     for line in bench.splitlines():
         if "time:" in line or "schema+sql" in line:
