@@ -48,6 +48,18 @@ fn rules(decision: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// The one finding of `rule` in a decision.
+fn finding<'a>(decision: &'a Value, rule: &str) -> &'a Value {
+    let found: Vec<&Value> = decision["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect();
+    assert_eq!(found.len(), 1, "one `{rule}` in {decision}");
+    found[0]
+}
+
 #[test]
 fn example_session_tool_calls_are_judged_by_the_registry() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -60,18 +72,16 @@ fn example_session_tool_calls_are_judged_by_the_registry() {
 
     let hallucinated = decision_for(&lines, &events, "refunds.retry", 0);
     assert_eq!(hallucinated["enforced"], "block");
-    assert_eq!(rules(hallucinated), ["tools.unknown_tool"]);
-    assert_eq!(
-        hallucinated["findings"][0]["suggestion"],
-        "did you mean `refund.retry`?"
-    );
+    let unknown = finding(hallucinated, "tools.unknown_tool");
+    assert_eq!(unknown["suggestion"], "did you mean `refund.retry`?");
+    assert_eq!(unknown["path"], "/tool");
 
     let fetch_ok = decision_for(&lines, &events, "web.fetch", 0);
     assert_eq!(fetch_ok["enforced"], "allow", "{fetch_ok}");
     let exfiltration = decision_for(&lines, &events, "web.fetch", 1);
     assert_eq!(exfiltration["enforced"], "block");
-    assert_eq!(rules(exfiltration), ["tools.endpoint_denied"]);
-    assert_eq!(exfiltration["findings"][0]["path"], "/args/url");
+    let denied = finding(exfiltration, "tools.endpoint_denied");
+    assert_eq!(denied["path"], "/args/url");
 
     let delete = decision_for(&lines, &events, "db.exec", 0);
     assert_eq!(delete["enforced"], "block");
