@@ -63,7 +63,6 @@ impl Default for ChannelThresholds {
 }
 
 /// Every technique the detector reports, as used in rule ids `injection.<technique>`.
-#[allow(dead_code, reason = "read by policy validation, wired in with the policy loader")]
 pub const TECHNIQUES: &[&str] = &[
     "instruction_override",
     "roleplay_jailbreak",
@@ -99,10 +98,31 @@ impl Default for InjectionConfig {
     }
 }
 
+/// Forwards problems to the policy's diagnostics and remembers that there was one.
+struct Reporter<'a> {
+    diags: &'a mut Diagnostics,
+    ok: &'a mut bool,
+}
+
+impl Reporter<'_> {
+    fn error(&mut self, path: String, message: String) {
+        *self.ok = false;
+        self.diags.error(path, message);
+    }
+
+    fn error_with_hint(&mut self, path: String, message: String, hint: String) {
+        *self.ok = false;
+        self.diags.error_with_hint(path, message, hint);
+    }
+}
+
 impl InjectionConfig {
-    /// Reports every problem in the section under `path` (e.g. `constraints.injection`).
-    #[allow(dead_code, reason = "called by the policy loader once the section is wired in")]
-    pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
+    /// Reports every problem in the section under `path` (e.g. `constraints.injection`);
+    /// returns whether the section is valid.
+    pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) -> bool {
+        let mut ok = true;
+        let mut diags = Reporter { diags, ok: &mut ok };
+        let diags = &mut diags;
         for (name, t) in [("user", &self.user), ("tool_output", &self.tool_output)] {
             for (field, v) in [
                 ("report", t.report),
@@ -157,6 +177,7 @@ impl InjectionConfig {
                 format!("`{}` is above the limit of 4", self.decode_depth),
             );
         }
+        ok
     }
 
     /// The action for `technique` at a score that reached the block threshold.
