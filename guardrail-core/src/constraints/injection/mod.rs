@@ -70,6 +70,8 @@ impl Signal {
 const PAYLOAD_MIN: f32 = 0.3;
 /// Techniques below this score are not reported next to the others.
 const REPORT_MIN: f32 = 0.25;
+/// Normalized length from which the classifier's probability counts in full.
+const CLASSIFIER_MIN_BYTES: f32 = 64.0;
 /// Whole-text rot13 rescans are done for texts up to this size, or when `rot13` is named.
 const ROT13_MAX: usize = 16 * 1024;
 
@@ -169,10 +171,14 @@ impl InjectionDetector {
         if let Some(m) = &self.model {
             let norm = normalize::normalize(text);
             let s = m.score(&norm.text);
-            a.classifier = s.probability;
+            // A few words are too little evidence for a linear model: its probability
+            // counts in proportion to the text's length up to `CLASSIFIER_MIN_BYTES`.
+            let evidence = (norm.text.len() as f32 / CLASSIFIER_MIN_BYTES).min(1.0);
+            let p = s.probability * evidence;
+            a.classifier = p;
             let span = norm.original_span(s.start, s.end);
-            a.add(Technique::Classifier, s.probability, span);
-            a.total = combine(rules, s.probability, self.thresholds(channel).classifier);
+            a.add(Technique::Classifier, p, span);
+            a.total = combine(rules, p, self.thresholds(channel).classifier);
         }
         a
     }
