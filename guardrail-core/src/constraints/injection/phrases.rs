@@ -179,6 +179,22 @@ fn rule_table() -> Vec<(Technique, f32, String)> {
             0.3,
             r"\b(?:not|never) (?:bound|restricted|limited) by\b",
         ),
+        (
+            Roleplay,
+            0.2,
+            r"\b(?:answers?|respond(?:s)? to|replies to|reply to) (?:every|any|all) (?:question|request|prompt)s?\b",
+        ),
+        (
+            Roleplay,
+            0.5,
+            r"\bwithout (?:caring|worrying|regard|concern) (?:about|for) (?:the |any )?(?:rules|ethics|morals|morality|laws|legality|guidelines|consequences|policies|safety)\b",
+        ),
+        (
+            Roleplay,
+            0.6,
+            r"\b(?:safety|content|ethical|usual|normal|standard) (?:rules|filters|guidelines|restrictions|policies|protocols|guardrails)\b[^.\n]{0,20}?\b(?:are |have been |were )?(?:suspended|disabled|lifted|removed|turned off|deactivated|switched off|don't apply|do not apply|no longer apply)\b",
+        ),
+        (Roleplay, 0.2, r"\bno matter what\b"),
         // system prompt extraction
         (Extract, 0.75, r"\b{VERB_EXTRACT}\b[^.\n]{0,40}?\b{SECRET}"),
         (Extract, 0.15, r"\b{SECRET}\b"),
