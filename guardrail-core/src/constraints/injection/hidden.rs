@@ -10,14 +10,24 @@ use super::technique::Technique;
 use super::Signal;
 use regex::Regex;
 
+/// The built-in invisible-HTML patterns failed to compile.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum HiddenHtmlError {
+    #[error("built-in hidden-HTML pattern does not compile: {0}")]
+    Regex(#[from] regex::Error),
+    #[error("built-in hidden-HTML keywords do not compile: {0}")]
+    Keywords(#[from] aho_corasick::BuildError),
+}
+
 /// Compiled patterns for invisible HTML.
 #[derive(Debug)]
 pub(crate) struct HiddenHtml {
     hidden_element: Regex,
+    hiding_words: aho_corasick::AhoCorasick,
 }
 
 impl HiddenHtml {
-    pub fn build() -> Result<HiddenHtml, regex::Error> {
+    pub fn build() -> Result<HiddenHtml, HiddenHtmlError> {
         // An opening tag whose style or attributes hide its content.
         let hidden_element = Regex::new(concat!(
             r#"(?i)<[a-z][a-z0-9]*\b[^>]{0,400}?(?:"#,
@@ -25,7 +35,13 @@ impl HiddenHtml {
             r#"|opacity\s*:\s*0(?:\.0+)?\s*(?:;|"|')|(?:^|[^-])color\s*:\s*(?:#fff(?:fff)?\b|white\b|rgba?\(\s*255\s*,\s*255\s*,\s*255)"#,
             r#"|\shidden(?:\s|>|=)|aria-hidden\s*=\s*["']?true|(?:height|width)\s*:\s*0(?:px)?\s*(?:;|"|'))[^>]{0,400}>"#
         ))?;
-        Ok(HiddenHtml { hidden_element })
+        let hiding_words = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(HIDING_WORDS)?;
+        Ok(HiddenHtml {
+            hidden_element,
+            hiding_words,
+        })
     }
 
     /// Invisible HTML elements and comments; their text is a payload to rescan.
@@ -57,6 +73,10 @@ impl HiddenHtml {
             }
             from = end.max(start + 4);
         }
+        // The element regex only runs when a hiding keyword occurs at all.
+        if !self.hiding_words.is_match(text) {
+            return;
+        }
         for m in self.hidden_element.find_iter(text) {
             let content_start = m.end();
             let window_end = floor_char(text, (content_start + 4096).min(text.len()));
@@ -74,6 +94,17 @@ impl HiddenHtml {
         }
     }
 }
+
+/// Words that every hiding style or attribute contains.
+const HIDING_WORDS: &[&str] = &[
+    "none",
+    "hidden",
+    "font-size",
+    "opacity",
+    "color",
+    "height",
+    "width",
+];
 
 fn floor_char(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {

@@ -122,6 +122,8 @@ pub(crate) enum InjectionError {
     Regex(#[from] regex::Error),
     #[error(transparent)]
     Model(#[from] model::ModelError),
+    #[error(transparent)]
+    Html(#[from] hidden::HiddenHtmlError),
 }
 
 /// The compiled `constraints.injection` section.
@@ -161,7 +163,8 @@ impl InjectionDetector {
     pub fn analyze(&self, text: &str, channel: Channel) -> Analysis {
         let mut a = Analysis::default();
         let mut budget = self.config.max_decoded_bytes;
-        self.rules(text, self.config.decode_depth, &mut budget, &mut a, true);
+        let norm = normalize::normalize(text);
+        self.rules(text, &norm, self.config.decode_depth, &mut budget, &mut a);
         let rules = Technique::ALL
             .iter()
             .filter(|t| **t != Technique::Classifier)
@@ -169,7 +172,6 @@ impl InjectionDetector {
         a.rules = rules;
         a.total = rules;
         if let Some(m) = &self.model {
-            let norm = normalize::normalize(text);
             let s = m.score(&norm.text);
             // A few words are too little evidence for a linear model: its probability
             // counts in proportion to the text's length up to `CLASSIFIER_MIN_BYTES`.
@@ -185,8 +187,14 @@ impl InjectionDetector {
 
     /// Runs the rules on `text` and adds technique scores to `a` (spans into `text`).
     /// Returns the rules' combined score. `depth` bounds payload rescans.
-    fn rules(&self, text: &str, depth: u8, budget: &mut usize, a: &mut Analysis, top: bool) -> f32 {
-        let norm = normalize::normalize(text);
+    fn rules(
+        &self,
+        text: &str,
+        norm: &normalize::Normalized,
+        depth: u8,
+        budget: &mut usize,
+        a: &mut Analysis,
+    ) -> f32 {
         let mut matches = Vec::new();
         self.phrases.scan(&norm.text, &mut matches);
         // Noisy-or per technique over distinct rules; span of the strongest rule.
@@ -246,7 +254,6 @@ impl InjectionDetector {
                 a.add(s.technique, score, s.span);
             }
         }
-        let _ = top;
         Technique::ALL
             .iter()
             .filter(|t| **t != Technique::Classifier)
@@ -257,7 +264,8 @@ impl InjectionDetector {
     /// the payload do not count: decoding itself produces odd text.
     fn payload_score(&self, payload: &str, depth: u8, budget: &mut usize) -> f32 {
         let mut inner = Analysis::default();
-        self.rules(payload, depth.saturating_sub(1), budget, &mut inner, false);
+        let norm = normalize::normalize(payload);
+        self.rules(payload, &norm, depth.saturating_sub(1), budget, &mut inner);
         Technique::ALL
             .iter()
             .filter(|t| !matches!(t, Technique::Classifier | Technique::Obfuscation))

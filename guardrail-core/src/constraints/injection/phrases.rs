@@ -536,37 +536,80 @@ impl Phrases {
 
     /// Every rule that matches `text` (normalized), at most once per rule.
     pub fn scan(&self, text: &str, out: &mut Vec<PhraseMatch>) {
-        let mut marked = vec![false; self.rules.len()];
+        // Per rule: `None` until its first anchor, then the anchors seen; a matched rule
+        // is done. Each anchor runs the rule's regex on a bounded window starting there;
+        // a rule whose anchors keep failing falls back to one pass over the rest of the
+        // text, so the work stays linear whatever the text.
+        let mut state: Vec<RuleState> = vec![RuleState::Idle; self.rules.len()];
         for &i in &self.always {
-            if let Some(m) = marked.get_mut(i) {
-                *m = true;
+            if let Some(st) = state.get_mut(i) {
+                *st = RuleState::Whole(0);
             }
         }
-        let mut remaining = self.rules.len();
         for m in self.anchors.find_overlapping_iter(text) {
-            if let Some(&rule) = self.anchor_rule.get(m.pattern().as_usize()) {
-                if let Some(slot) = marked.get_mut(rule) {
-                    if !*slot {
-                        *slot = true;
-                        remaining -= 1;
-                        if remaining == 0 {
-                            break;
-                        }
-                    }
+            let Some(&r) = self.anchor_rule.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let (Some(st), Some(rule)) = (state.get_mut(r), self.rules.get(r)) else {
+                continue;
+            };
+            let tries = match *st {
+                RuleState::Idle => 0,
+                RuleState::Tried(n) => n,
+                RuleState::Done | RuleState::Whole(_) => continue,
+            };
+            if tries >= MAX_WINDOWED_TRIES {
+                *st = RuleState::Whole(m.start());
+                continue;
+            }
+            let end = floor_char(text, m.start().saturating_add(WINDOW).min(text.len()));
+            let hay = text.get(..end).unwrap_or(text);
+            match rule.regex.find_at(hay, m.start()) {
+                Some(found) => {
+                    out.push(PhraseMatch {
+                        technique: rule.technique,
+                        weight: rule.weight,
+                        start: found.start(),
+                        end: found.end(),
+                    });
+                    *st = RuleState::Done;
+                }
+                None => *st = RuleState::Tried(tries + 1),
+            }
+        }
+        for (rule, st) in self.rules.iter().zip(&state) {
+            if let RuleState::Whole(from) = *st {
+                if let Some(found) = rule.regex.find_at(text, from) {
+                    out.push(PhraseMatch {
+                        technique: rule.technique,
+                        weight: rule.weight,
+                        start: found.start(),
+                        end: found.end(),
+                    });
                 }
             }
         }
-        for (rule, _) in self.rules.iter().zip(&marked).filter(|(_, m)| **m) {
-            if let Some(m) = rule.regex.find(text) {
-                out.push(PhraseMatch {
-                    technique: rule.technique,
-                    weight: rule.weight,
-                    start: m.start(),
-                    end: m.end(),
-                });
-            }
-        }
     }
+}
+
+/// Bytes after an anchor in which its rule must match (longer than any rule's match).
+const WINDOW: usize = 400;
+/// Windowed attempts per rule before one pass over the rest of the text is cheaper.
+const MAX_WINDOWED_TRIES: u32 = 32;
+
+#[derive(Debug, Clone, Copy)]
+enum RuleState {
+    Idle,
+    Tried(u32),
+    Whole(usize),
+    Done,
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 #[cfg(test)]
