@@ -70,6 +70,17 @@ impl Signal {
 const PAYLOAD_MIN: f32 = 0.3;
 /// Techniques below this score are not reported next to the others.
 const REPORT_MIN: f32 = 0.25;
+/// Frequent English words after rot13 (the, and, to, your, you, all, ignore, instructions).
+const ROT13_WORDS: &[&str] = &[
+    " gur ",
+    " naq ",
+    " gb ",
+    " lbhe ",
+    " lbh ",
+    " nyy ",
+    "vtaber",
+    "vafgehpgvbaf",
+];
 /// Normalized length from which the classifier's probability counts in full.
 const CLASSIFIER_MIN_BYTES: f32 = 64.0;
 /// Whole-text rot13 rescans are done for texts up to this size, or when `rot13` is named.
@@ -222,14 +233,19 @@ impl InjectionDetector {
         if depth > 0 {
             encoded::scan(text, budget, &mut signals);
             // rot13 and leet views of the whole (normalized) text.
+            let whole = (0, text.len());
+            // rot13 English is full of `gur`, `naq`, `lbhe` (the, and, your); without them
+            // (or the word rot13) the view is not worth building.
             let names_rot13 = norm.text.contains("rot13") || norm.text.contains("rot-13");
-            if norm.text.len() <= ROT13_MAX || names_rot13 {
-                let whole = (0, text.len());
+            let looks_rot13 = ROT13_WORDS.iter().any(|w| norm.text.contains(w));
+            if (norm.text.len() <= ROT13_MAX && looks_rot13) || names_rot13 {
                 let rotated = encoded::rot13(&norm.text);
                 let score = self.view_score(&rotated);
                 if score >= PAYLOAD_MIN {
                     a.add(Technique::EncodedPayload, 0.6 + 0.4 * score, whole);
                 }
+            }
+            if norm.text.len() <= ROT13_MAX {
                 if let Some(leet) = encoded::leet(&norm.text, 3) {
                     let score = self.view_score(&leet);
                     let plain = per_tech.iter().fold(0.0, |acc, s| noisy_or(acc, *s));

@@ -9,7 +9,7 @@
 //! strong phrase ("ignore all previous instructions") is enough on its own.
 
 use super::technique::Technique;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
@@ -500,7 +500,14 @@ impl Phrases {
                 .build()
                 .parse(&pattern)
                 .map_err(|e| PhrasesError::Regex(i, e.to_string()))?;
-            let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+            // Short prefixes keep the automaton small; an inexact prefix is still a valid
+            // anchor because every match starts with it.
+            let mut seq = Extractor::new()
+                .kind(ExtractKind::Prefix)
+                .limit_total(64)
+                .extract(&hir);
+            seq.keep_first_bytes(6);
+            seq.dedup();
             match seq.literals() {
                 Some(lits) if !lits.is_empty() && lits.iter().all(|l| l.as_bytes().len() >= 2) => {
                     for l in lits {
@@ -518,6 +525,7 @@ impl Phrases {
         }
         let anchors = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&literals)
             .map_err(|e| PhrasesError::Anchors(e.to_string()))?;
         Ok(Phrases {
