@@ -2,8 +2,11 @@
 //! size limits) and what the model may ask a tool to do (registry, schemas, endpoints, SQL,
 //! shell).
 
+pub(crate) mod injection;
 pub mod limits;
 pub mod tools;
+
+pub use injection::{ChannelThresholds, InjectionConfig, InjectionScanner, InjectionScannerError};
 
 use crate::policy::Diagnostics;
 use crate::scan::Detector;
@@ -19,12 +22,21 @@ pub struct ConstraintsPolicy {
     /// The tool registry: every tool with its JSON Schema, and which arguments are URLs,
     /// SQL or shell commands.
     pub tools: tools::ToolsConfig,
+    /// Prompt-injection, jailbreak and hidden-text detection on prompts and tool results.
+    pub injection: InjectionConfig,
 }
 
 impl ConstraintsPolicy {
     /// Builds the constraints layer's text detectors, reporting problems at their paths.
-    pub(crate) fn compile(&self, diags: &mut Diagnostics, _detectors: &mut Vec<Box<dyn Detector>>) {
+    pub(crate) fn compile(&self, diags: &mut Diagnostics, detectors: &mut Vec<Box<dyn Detector>>) {
         self.limits.validate(diags);
+        let valid = self.injection.validate("constraints.injection", diags);
+        if self.injection.enabled && valid {
+            match injection::InjectionDetector::new(&self.injection) {
+                Ok(d) => detectors.push(Box::new(d)),
+                Err(e) => diags.error("constraints.injection", e.to_string()),
+            }
+        }
     }
 
     /// Builds the tool registry that checks `tool_call` events.
