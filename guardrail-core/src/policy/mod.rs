@@ -2,5 +2,5 @@
 
 mod diagnostics;
 
-pub use diagnostics::{PolicyError, PolicyIssue};
 pub(crate) use diagnostics::Diagnostics;
+pub use diagnostics::{PolicyError, PolicyIssue};
