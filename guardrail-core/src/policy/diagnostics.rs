@@ -17,9 +17,8 @@ pub struct PolicyIssue {
 
 impl fmt::Display for PolicyIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: ")?,
-            None => {}
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
         }
         if self.path.is_empty() {
             write!(f, "{}", self.message)?;
