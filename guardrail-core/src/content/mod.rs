@@ -3,6 +3,7 @@
 
 pub(crate) mod custom;
 pub mod redact;
+pub mod secrets;
 
 use crate::policy::Diagnostics;
 use crate::scan::Detector;
@@ -15,15 +16,15 @@ use serde::{Deserialize, Serialize};
 pub struct ContentPolicy {
     /// How redacted spans are replaced, unless an override says otherwise.
     pub redaction: redact::RedactionPolicy,
+    /// Secret detection: credentials, private keys, passwords in connection strings.
+    pub secrets: secrets::SecretsConfig,
 }
 
 impl ContentPolicy {
     /// Builds the content layer's detectors, reporting problems at their policy paths.
-    pub(crate) fn compile(
-        &self,
-        _diags: &mut Diagnostics,
-        _detectors: &mut Vec<Box<dyn Detector>>,
-    ) {
+    pub(crate) fn compile(&self, diags: &mut Diagnostics, detectors: &mut Vec<Box<dyn Detector>>) {
+        if let Some(d) = self.secrets.compile("content.secrets", diags) {
+            detectors.push(Box::new(d));
+        }
     }
 }
-pub(crate) mod secrets;

@@ -181,11 +181,6 @@ impl Engine {
         self.rules.get(index).map(|r| r.spec)
     }
 
-    /// Bytes of heap the compiled keyword automaton uses (regexes are not counted).
-    pub(crate) fn keyword_memory(&self) -> usize {
-        self.ac.memory_usage()
-    }
-
     /// Every hit in `text`, overlaps resolved, sorted by start.
     pub(crate) fn scan(&self, text: &[u8]) -> Vec<RawHit> {
         let mut hits = Vec::new();
