@@ -1,7 +1,9 @@
 //! Values that look like credentials but are not: the example keys that providers print in
 //! their documentation, and placeholders (`xxxx`, `<your-key>`, `${VAR}`, `changeme`).
 
+use aho_corasick::AhoCorasick;
 use regex::bytes::RegexSet;
+use std::sync::OnceLock;
 
 /// Example credentials published in providers' documentation. They appear in tutorials,
 /// READMEs and test fixtures and never grant access.
@@ -61,21 +63,28 @@ pub(crate) fn is_placeholder(value: &[u8]) -> bool {
     if DOCUMENTED_EXAMPLES.iter().any(|e| e.as_bytes() == value) {
         return true;
     }
-    let lower = value.to_ascii_lowercase();
-    if PLACEHOLDER_WORDS
-        .iter()
-        .any(|w| contains(&lower, w.as_bytes()))
-    {
+    if placeholder_words().is_some_and(|ac| ac.is_match(value)) {
         return true;
     }
+    let lower = value.to_ascii_lowercase();
     if value.first() == Some(&b'$') {
         return true;
     }
     dominated_by_one_byte(&lower) || has_long_sequence(&lower)
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
+/// The placeholder words as one automaton, built on first use (one pass per candidate
+/// instead of one search per word).
+fn placeholder_words() -> Option<&'static AhoCorasick> {
+    static WORDS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    WORDS
+        .get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(PLACEHOLDER_WORDS)
+                .ok()
+        })
+        .as_ref()
 }
 
 /// `AKIAXXXXXXXXXXXXXXXX`, `00000000000000000000`: one byte fills most of the value.

@@ -107,11 +107,13 @@ fn strip_zero_width(src: &[u8], base: usize) -> Option<Decoded> {
     let mut i = 0;
     while i < src.len() {
         let rest = src.get(i..).unwrap_or_default();
-        if let Some(zw) = ZERO_WIDTH.iter().find(|z| rest.starts_with(z.as_bytes())) {
-            i += zw.len();
-            continue;
-        }
         let b = rest.first().copied().unwrap_or(0);
+        if b >= 0xC2 {
+            if let Some(zw) = ZERO_WIDTH.iter().find(|z| rest.starts_with(z.as_bytes())) {
+                i += zw.len();
+                continue;
+            }
+        }
         out.bytes.push(b);
         out.origin.push(base + i..base + i + 1);
         i += 1;

@@ -75,6 +75,10 @@ pub(crate) struct RuleSpec {
     pub before: usize,
     /// Bytes after the keyword where a match may end.
     pub after: usize,
+    /// Whether every match starts exactly at a keyword. Then the regex runs anchored at each
+    /// keyword hit and stops at the first byte that cannot match (a few bytes, usually);
+    /// otherwise it searches the merged windows around the hits.
+    pub anchored: bool,
 }
 
 impl RuleSpec {
@@ -104,6 +108,7 @@ const fn re(
         check: Check::None,
         before: 0,
         after: 320,
+        anchored: true,
     }
 }
 
@@ -123,6 +128,7 @@ const fn kv(
         check: Check::None,
         before: 0,
         after: 200,
+        anchored: true,
     }
 }
 
@@ -138,6 +144,11 @@ impl RuleSpec {
     const fn window(mut self, before: usize, after: usize) -> RuleSpec {
         self.before = before;
         self.after = after;
+        self.anchored = before == 0;
+        self
+    }
+    const fn unanchored(mut self) -> RuleSpec {
+        self.anchored = false;
         self
     }
     const fn cat(mut self, category: &'static str) -> RuleSpec {
@@ -470,14 +481,14 @@ pub(crate) static RULES: &[RuleSpec] = &[
     pem_rule(),
     // ---------------------------------------------- credentials in URLs and commands
     re("url_credentials", H, &["://"],
-        r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^:@/\s'\x22\x60<>]{0,64}:([^@/\s'\x22\x60<>]{3,128})@[a-zA-Z0-9\[][a-zA-Z0-9.\-\]:%]*")
-        .cat(CONNECTION_STRING).check(Check::UrlPassword).window(24, 260),
+        r"://[^:@/\s'\x22\x60<>]{0,64}:([^@/\s'\x22\x60<>]{3,128})@[a-zA-Z0-9\[][a-zA-Z0-9.\-\]:%]*")
+        .cat(CONNECTION_STRING).check(Check::UrlPassword).window(0, 260),
     re("curl_auth_user", H, &["curl"],
         r#"\s(?:-u|--user)(?:=|[ \t]{1,5})(?:"[^:"\s]*:([^"\s]{3,})"|"([^:"\s]{3,}):"|'[^:'\s]*:([^'\s]{3,})'|[\w$@.\-]{2,}:([^\s'"]{3,}))(?:\s|$)"#)
-        .check(Check::UrlPassword).window(0, 600),
+        .check(Check::UrlPassword).window(0, 600).unanchored(),
     re("curl_auth_header", H, &["curl"],
         r#"(?i)\s(?:-H|--header)(?:=|[ \t]{1,5})["']?(?:authorization:[ \t]*(?:(?:token|basic)[ \t]+)?|(?:x-)?[\w-]*(?:api-?key|token|secret|auth)[\w-]*:)[ \t]*([\w\-.~+/=]{8,})"#)
-        .check(Check::UrlPassword).window(0, 600),
+        .check(Check::UrlPassword).window(0, 600).unanchored(),
     // ------------------------------------------------------- generic assignments
     RuleSpec {
         name: "generic_secret",
@@ -489,6 +500,7 @@ pub(crate) static RULES: &[RuleSpec] = &[
         check: Check::Generic,
         before: 0,
         after: 340,
+        anchored: true,
     },
     re("high_entropy_constant", M, &["const "],
         r#"\bconst[ \t]+[A-Za-z_][\w]{0,60}(?:[ \t]*:[ \t]*&?(?:'static[ \t]+)?[\w]{1,20})?[ \t]*=[ \t]*["'\x60]([\x21-\x7e&&[^'"\x60\\ ]]{14,128})["'\x60]"#)
@@ -532,5 +544,6 @@ const fn pem_rule() -> RuleSpec {
         check: Check::None,
         before: 0,
         after: 16,
+        anchored: false,
     }
 }

@@ -223,6 +223,11 @@ pub(crate) fn generic_value_ok(value: &[u8], min_entropy: f32, min_len: usize) -
     if is_identifier_path(value) || is_code_reference(value) {
         return false;
     }
+    // `id:secret` pairs (`123:AAx...`, `user:pass`) have rules of their own; a colon in a
+    // value assigned to a name is far more often a reference (`ns:key`, `host:port`).
+    if value.contains(&b':') {
+        return false;
+    }
     // Dotted version strings and numbers.
     if value
         .iter()
