@@ -281,7 +281,6 @@ pub(crate) static RULES: &[RuleSpec] = &[
     re("jfrog_reference_token", H, &["cmvmd"], r"\b(cmVmd[A-Za-z0-9]{59})\b").ent(4.0),
     kv("jfrog_api_key_keyed", H, &["jfrog", "artifactory", "bintray", "xray"], r"[a-z0-9]{73}").ent(3.0),
     kv("jfrog_identity_token", H, &["jfrog", "artifactory", "bintray", "xray"], r"[a-z0-9]{64}").ent(3.0),
-    kv("clojars_api_token_keyed", H, &["clojars"], r"(?-i:CLOJARS_)[a-z0-9]{60}"),
     re("clojars_api_token", H, &["clojars_"], r"(?i)\b((?-i:CLOJARS_)[a-z0-9]{60})\b").ent(2.0),
     re("rubygems_api_token", H, &["rubygems_"], r"\b(rubygems_[a-f0-9]{48})\b").ent(3.0),
     re("pypi_upload_token", H, &["pypi-ageichlwas5vcmc"], r"\b(pypi-AgEIcHlwaS5vcmc[\w-]{50,1000})")
@@ -403,8 +402,8 @@ pub(crate) static RULES: &[RuleSpec] = &[
     kv("kraken_access_token", H, &["kraken"], r"[a-z0-9/=_+\-]{80,90}").ent(3.0),
     kv("kucoin_access_token", H, &["kucoin"], r"[a-f0-9]{24}").ent(3.0),
     kv("kucoin_secret_key", H, &["kucoin"], uuid!()),
-    kv("bittrex_access_key", H, &["bittrex"], r"[a-z0-9]{32}").ent(3.0),
-    kv("bittrex_secret_key", H, &["bittrex"], r"[a-z0-9]{32}").ent(3.0),
+    // Bittrex access and secret keys have the same shape: one rule for both.
+    kv("bittrex_api_key", H, &["bittrex"], r"[a-z0-9]{32}").ent(3.0),
     kv("finicity_client_secret", H, &["finicity"], r"[a-z0-9]{20}").ent(3.0),
     kv("finicity_api_token", H, &["finicity"], r"[a-f0-9]{32}").ent(3.0),
     kv("finnhub_access_token", H, &["finnhub"], r"[a-z0-9]{20}").ent(3.0),
