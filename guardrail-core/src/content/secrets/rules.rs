@@ -194,7 +194,7 @@ fn regex_escape(s: &str) -> String {
 pub(crate) static RULES: &[RuleSpec] = &[
     // ------------------------------------------------------------------ cloud providers
     re("aws_access_key_id", C, &["akia", "asia", "abia", "acca", "a3t"],
-        r"\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b").ent(3.0),
+        r"\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b").ent(2.5),
     kv("aws_secret_access_key", C, &["aws_secret", "secret_access_key", "secretaccesskey", "aws_secret_key"],
         r"(?-i:[A-Za-z0-9/+]{40})").ent(4.0),
     re("aws_bedrock_api_key", C, &["absk"], r"\b(ABSK[A-Za-z0-9+/]{109,269}={0,2})").ent(4.0),
@@ -504,6 +504,9 @@ pub(crate) static RULES: &[RuleSpec] = &[
     re("high_entropy_constant", M, &["const "],
         r#"\bconst[ \t]+[A-Za-z_][\w]{0,60}(?:[ \t]*:[ \t]*&?(?:'static[ \t]+)?[\w]{1,20})?[ \t]*=[ \t]*["'\x60]([\x21-\x7e&&[^'"\x60\\ ]]{14,128})["'\x60]"#)
         .check(Check::HighEntropy).window(0, 240),
+    re("database_cli_argument", H, &["psql ", "mysql ", "redis-cli ", "mongosh ", "mongo "],
+        r#"\b(?:psql|mysql|redis-cli|mongosh|mongo)[ \t]+["']([\x21-\x7e&&[^'"\x60\\ ]]{12,128})["'](?:[ \t]|$)"#)
+        .check(Check::HighEntropy).window(0, 180),
     re("bearer_token", H, &["bearer"], r#"(?i)\bbearer(?:[ \t]+|\(["'\x60])([A-Za-z0-9\-._~+/]{12,}=*)"#)
         .check(Check::Generic).window(0, 400),
 ];

@@ -845,6 +845,7 @@ const RULE_SAMPLES: &[(&str, &str)] = &[
     ("curl_auth_user", "curl -u admin:Qm7rT2vXk9LpW4zN https://api.example.net/v1"),
     ("curl_auth_header", "curl -H \"X-Api-Key: Qm7rT2vXk9LpW4zNb8Yc\" https://api.example.net/v1"),
     ("high_entropy_constant", "const fetchCart = \"Qm7rT2vXk9LpW4zNb8Yc\";"),
+    ("database_cli_argument", "psql \"Qm7rT2vXk9LpW4zN!b\" -c 'select 1'"),
     ("bearer_token", "Authorization: Bearer Qm7rT2vXk9LpW4zNb8YcD3fH"),
     ("private_key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx4Zq8vL2mXw9Rt4pKeB7nY3cD5fG1hJ6sA0uQeZq8vL2mXw9\nRt4pKeB7nY3cD5fG1hJ6sA0uQe==\n-----END RSA PRIVATE KEY-----"),
     ("generic_secret", "DB_PASSWORD = \"Qm7rT2vXk9LpW4zN!b\""),

@@ -124,8 +124,17 @@ fn is_identifier_path(s: &[u8]) -> bool {
 /// punctuation, each word letters followed by digits. Random secrets mix digits into the
 /// middle of their runs of letters.
 fn is_code_reference(s: &[u8]) -> bool {
-    s.split(|b| matches!(b, b'_' | b'.' | b'-' | b'=' | b':' | b'/' | b'>'))
-        .all(|seg| {
+    let segments: Vec<&[u8]> = s
+        .split(|b| matches!(b, b'_' | b'.' | b'-' | b'=' | b':' | b'/' | b'>'))
+        .collect();
+    // One run of letters and a digit (`Xk9aPq_5`) is how generated passwords end; a
+    // reference names at least two words.
+    let wordy = segments
+        .iter()
+        .filter(|seg| seg.iter().any(u8::is_ascii_alphabetic))
+        .count();
+    wordy >= 2
+        && segments.iter().all(|seg| {
             let letters = seg.iter().take_while(|b| b.is_ascii_alphabetic()).count();
             seg.iter().skip(letters).all(u8::is_ascii_digit)
         })
@@ -226,6 +235,14 @@ pub(crate) fn generic_value_ok(value: &[u8], min_entropy: f32, min_len: usize) -
     // `id:secret` pairs (`123:AAx...`, `user:pass`) have rules of their own; a colon in a
     // value assigned to a name is far more often a reference (`ns:key`, `host:port`).
     if value.contains(&b':') {
+        return false;
+    }
+    // `timeout=30`, `a=b&c=d`: an assignment or a query, not a value; base64 padding only
+    // ever ends a value.
+    if value
+        .windows(2)
+        .any(|w| w.first() == Some(&b'=') && w.get(1) != Some(&b'='))
+    {
         return false;
     }
     // Dotted version strings and numbers.
