@@ -1,5 +1,18 @@
 //! Secret detection: credentials in prompts, model output, tool arguments and tool results.
 //!
+//! Configured by the policy's `content.secrets` section ([`SecretsConfig`]); findings are
+//! redacted by the content layer's shared operators. User guide: `docs/SECRETS.md`.
+//!
+//! ```
+//! use guardrail_core::{Channel, Guard};
+//! let guard = Guard::with_default_policy();
+//! let text = "key: ghp_Zq8vL2mXw9Rt4pKeB7nY3cD5fG1hJ6sA0uQe";
+//! let (redacted, findings) = guard.redact(Channel::ModelOutput, text);
+//! assert_eq!(redacted, "key: [REDACTED:github_pat]");
+//! assert_eq!(findings[0].rule, "secrets.github_pat");
+//! assert_eq!(findings[0].span.map(|s| s.start), Some(5));
+//! ```
+//!
 //! - `rules.rs`: the built-in ruleset (one entry per credential format).
 //! - `engine.rs`: keyword prefilter, windowed regex confirmation, overlap resolution.
 //! - `validate.rs`, `allowlist.rs`, `pem.rs`: confirmation beyond the regex.
