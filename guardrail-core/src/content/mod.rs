@@ -2,7 +2,9 @@
 //! operators they share.
 
 pub(crate) mod custom;
+pub mod pii;
 pub mod redact;
+pub mod safety;
 pub mod secrets;
 
 use crate::policy::Diagnostics;
@@ -16,6 +18,10 @@ use serde::{Deserialize, Serialize};
 pub struct ContentPolicy {
     /// How redacted spans are replaced, unless an override says otherwise.
     pub redaction: redact::RedactionPolicy,
+    /// PII detection: entities, confidence thresholds, context words, actions.
+    pub pii: pii::PiiConfig,
+    /// Safety classification: lexical categories, thresholds and actions.
+    pub safety: safety::SafetyConfig,
     /// Secret detection: credentials, private keys, passwords in connection strings.
     pub secrets: secrets::SecretsConfig,
 }
@@ -25,6 +31,16 @@ impl ContentPolicy {
     pub(crate) fn compile(&self, diags: &mut Diagnostics, detectors: &mut Vec<Box<dyn Detector>>) {
         if let Some(d) = self.secrets.compile("content.secrets", diags) {
             detectors.push(Box::new(d));
+        }
+        if self.pii.enabled {
+            if let Some(d) = pii::compile(&self.pii, diags, "content.pii") {
+                detectors.push(Box::new(d));
+            }
+        }
+        if self.safety.enabled {
+            if let Some(d) = safety::compile(&self.safety, diags, "content.safety") {
+                detectors.push(Box::new(d));
+            }
         }
     }
 }

@@ -566,11 +566,20 @@ fn guard_evaluate_redacts_and_blocks() {
         &state,
     );
     assert_eq!(d.action, Action::Redact);
-    assert_eq!(d.findings[0].path.as_deref(), Some("/args/cmd"));
-    assert_eq!(
-        d.args.unwrap()["cmd"],
-        "psql postgres://app:[REDACTED:url_credentials]@db:5432/x"
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.rule == "secrets.url_credentials")
+        .unwrap();
+    assert_eq!(f.path.as_deref(), Some("/args/cmd"));
+    // Other content detectors (PII: the URL) may cover more of the text; the password is
+    // gone either way.
+    let cmd = d.args.unwrap()["cmd"].as_str().unwrap().to_string();
+    assert!(
+        cmd.starts_with("psql ") && cmd.contains("[REDACTED:"),
+        "{cmd}"
     );
+    assert!(!cmd.contains("Zq8vL2mXw9Rt4pK!"), "{cmd}");
 
     let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----";
     let d = guard.evaluate(&ev(serde_json::json!({"type":"tool_result","ts":1,"tool":"cat","output":key,"status":"ok"})), &state);
