@@ -56,13 +56,16 @@ fi
 
 # --------------------------------------------------------------------------- runs
 OUT="$PEERS/out"
+# Secret scanning alone: the other content detectors (PII, safety) are off.
+POLICY="$OUT/secrets-only.yaml"
+printf 'version: 1\nname: secrets-only\ncontent:\n  pii:\n    enabled: false\n  safety:\n    enabled: false\n' > "$POLICY"
 measure() { # name, output file, command...
   local name="$1" out="$2"; shift 2
   echo "running $name ..." >&2
   /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$out" 2> "$OUT/$name.stderr" || true
 }
 cd "$CORPUS"
-measure guardrail "$OUT/guardrail.json" "$GUARDRAIL" scan --format json files
+measure guardrail "$OUT/guardrail.json" "$GUARDRAIL" scan --policy "$POLICY" --format json files
 if [[ "$SKIP" != *gitleaks* ]]; then
   measure gitleaks "$OUT/gitleaks.log" "$PEERS/bin/gitleaks" dir files --no-banner \
     --report-format json --report-path "$OUT/gitleaks.json" --exit-code 0
