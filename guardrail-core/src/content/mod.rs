@@ -5,6 +5,7 @@ pub(crate) mod custom;
 pub mod pii;
 pub mod redact;
 pub mod safety;
+pub mod secrets;
 
 use crate::policy::Diagnostics;
 use crate::scan::Detector;
@@ -21,11 +22,16 @@ pub struct ContentPolicy {
     pub pii: pii::PiiConfig,
     /// Safety classification: lexical categories, thresholds and actions.
     pub safety: safety::SafetyConfig,
+    /// Secret detection: credentials, private keys, passwords in connection strings.
+    pub secrets: secrets::SecretsConfig,
 }
 
 impl ContentPolicy {
     /// Builds the content layer's detectors, reporting problems at their policy paths.
     pub(crate) fn compile(&self, diags: &mut Diagnostics, detectors: &mut Vec<Box<dyn Detector>>) {
+        if let Some(d) = self.secrets.compile("content.secrets", diags) {
+            detectors.push(Box::new(d));
+        }
         if self.pii.enabled {
             if let Some(d) = pii::compile(&self.pii, diags, "content.pii") {
                 detectors.push(Box::new(d));
