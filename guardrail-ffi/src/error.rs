@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn success_clears_the_error_pointer() {
-        let mut err = 1usize as *mut guardrail_error;
+        let mut err = std::ptr::dangling_mut::<guardrail_error>();
         assert_eq!(ffi_call(&mut err, || Ok(())), guardrail_status::Ok);
         assert!(err.is_null());
         assert_eq!(

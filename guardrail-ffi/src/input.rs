@@ -35,7 +35,7 @@ pub(crate) unsafe fn bytes_in<'a>(
     // SAFETY: non-NULL, readable for `len` bytes per the contract; `len` is at most 64 MiB,
     // far below isize::MAX.
     let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+    if let Some(at) = memchr::memchr(0, bytes) {
         let message = if bytes.iter().skip(at).all(|&b| b == 0) {
             format!("`{what}` ends with NUL bytes from offset {at} of {len}: pass the string's length (strlen), not the buffer's size or the terminator")
         } else {
@@ -102,7 +102,8 @@ mod tests {
         assert_eq!(unsafe { text_in(std::ptr::null(), 0, "t") }.unwrap(), "");
         let e = unsafe { text_in(std::ptr::null(), 3, "t") }.unwrap_err();
         assert_eq!(e.status, guardrail_status::NullParameter);
-        let e = unsafe { text_in(b"hi\0\0".as_ptr(), 4, "t") }.unwrap_err();
+        let padded = [b'h', b'i', 0, 0];
+        let e = unsafe { text_in(padded.as_ptr(), 4, "t") }.unwrap_err();
         assert_eq!(e.status, guardrail_status::InvalidLength);
         assert!(e.message.contains("strlen"), "{}", e.message);
         let e = unsafe { text_in(b"h\0i".as_ptr(), 3, "t") }.unwrap_err();

@@ -28,10 +28,7 @@ fn header_is_up_to_date() {
             .lines()
             .zip(generated.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(
-                || checked_in.lines().count().min(generated.lines().count()),
-                |i| i,
-            );
+            .unwrap_or_else(|| checked_in.lines().count().min(generated.lines().count()));
         panic!(
             "include/guardrail.h is out of date with guardrail-ffi/src (first difference at line {}).\n\
              Regenerate it with:\n    GUARDRAIL_BLESS_HEADER=1 cargo test -p guardrail-ffi --test header\n\
