@@ -88,6 +88,15 @@ func takeBytes(b *C.guardrail_bytes) []byte {
 	return C.GoBytes(unsafe.Pointer(b.data), C.int(b.len))
 }
 
+// takeString copies a library text into a Go string (one copy) and frees it.
+func takeString(b *C.guardrail_bytes) string {
+	defer C.guardrail_bytes_free(b)
+	if b.data == nil {
+		return ""
+	}
+	return C.GoStringN((*C.char)(unsafe.Pointer(b.data)), C.int(b.len))
+}
+
 // New compiles a policy (YAML or JSON text) into a guard. A policy that does not load
 // returns an *Error with Status StatusInvalidPolicy whose Issues name every problem's path
 // and line.
@@ -320,7 +329,7 @@ func (g *Guard) Redact(channel Channel, text string) (string, []Finding, error) 
 		if st != C.GUARDRAIL_STATUS_OK {
 			return errorFrom(st, cerr)
 		}
-		redacted = string(takeBytes(&res))
+		redacted = takeString(&res)
 		findings = findingsFrom(list)
 		return nil
 	})
