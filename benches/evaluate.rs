@@ -27,10 +27,14 @@ fn event(json: serde_json::Value) -> Event {
 
 fn bench(c: &mut Criterion) {
     let text = prompt_1kb();
-    let prompt = event(serde_json::json!({"type": "prompt", "ts": 1, "agent": "billing-bot", "text": text}));
-    let call = event(serde_json::json!({"type": "tool_call", "ts": 1, "agent": "billing-bot",
-        "tool": "db.query", "args": {"sql": "SELECT status FROM refunds WHERE order_id = 1182", "limit": 3}}));
-    let example = Policy::from_yaml(include_str!("../examples/policy.yaml")).expect("example policy");
+    let prompt =
+        event(serde_json::json!({"type": "prompt", "ts": 1, "agent": "billing-bot", "text": text}));
+    let call = event(
+        serde_json::json!({"type": "tool_call", "ts": 1, "agent": "billing-bot",
+        "tool": "db.query", "args": {"sql": "SELECT status FROM refunds WHERE order_id = 1182", "limit": 3}}),
+    );
+    let example =
+        Policy::from_yaml(include_str!("../examples/policy.yaml")).expect("example policy");
     let guards = [
         ("default", Guard::with_default_policy()),
         ("example", Guard::builder().build(&example).expect("guard")),
@@ -47,7 +51,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("evaluate_tool_call");
     group.throughput(Throughput::Elements(1));
     for (name, guard) in &guards {
-        group.bench_function(*name, |b| b.iter(|| guard.evaluate(black_box(&call), &state)));
+        group.bench_function(*name, |b| {
+            b.iter(|| guard.evaluate(black_box(&call), &state))
+        });
     }
     group.finish();
     c.bench_function("policy_compile/example", |b| {

@@ -36,7 +36,10 @@ fn type_of(schema: &Value, root: &Value) -> String {
     }
     match schema.get("type") {
         Some(Value::String(t)) if t == "array" => {
-            let item = schema.get("items").map(|i| type_of(i, root)).unwrap_or_default();
+            let item = schema
+                .get("items")
+                .map(|i| type_of(i, root))
+                .unwrap_or_default();
             format!("list of {item}")
         }
         Some(Value::String(t)) if t == "object" && schema.get("properties").is_none() => {
@@ -58,7 +61,12 @@ fn type_of(schema: &Value, root: &Value) -> String {
 
 fn enum_values(schema: &Value, root: &Value) -> Option<Vec<String>> {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        return Some(values.iter().map(|v| format!("`{}`", v.as_str().unwrap_or("?"))).collect());
+        return Some(
+            values
+                .iter()
+                .map(|v| format!("`{}`", v.as_str().unwrap_or("?")))
+                .collect(),
+        );
     }
     let variants = schema.get("oneOf").and_then(Value::as_array)?;
     let mut out = Vec::new();
@@ -76,7 +84,10 @@ fn enum_values(schema: &Value, root: &Value) -> Option<Vec<String>> {
 }
 
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|")
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
 }
 
 fn walk(out: &mut String, path: &str, schema: &Value, root: &Value, depth: usize) {
@@ -90,7 +101,11 @@ fn walk(out: &mut String, path: &str, schema: &Value, root: &Value, depth: usize
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     for (name, prop) in props {
-        let full = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+        let full = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
         let desc = prop
             .get("description")
             .or_else(|| resolve(prop, root).get("description"))
@@ -101,8 +116,16 @@ fn walk(out: &mut String, path: &str, schema: &Value, root: &Value, depth: usize
             Some(Value::Object(_)) | Some(Value::Array(_)) | None => String::new(),
             Some(v) => format!("`{v}`"),
         };
-        let req = if required.contains(&name.as_str()) { "yes" } else { "" };
-        let _ = writeln!(out, "| `{full}` | {} | {req} | {default} | {desc} |", type_of(prop, root));
+        let req = if required.contains(&name.as_str()) {
+            "yes"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "| `{full}` | {} | {req} | {default} | {desc} |",
+            type_of(prop, root)
+        );
         let inner = resolve(prop, root);
         if depth < 6 {
             walk(out, &full, inner, root, depth + 1);

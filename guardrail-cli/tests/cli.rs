@@ -40,7 +40,10 @@ const POLICY: &str = "examples/policy.yaml";
 
 #[test]
 fn replay_of_the_example_session_blocks_redacts_and_escalates() {
-    let out = guardrail(&["replay", "--policy", POLICY, "examples/session.jsonl"], b"");
+    let out = guardrail(
+        &["replay", "--policy", POLICY, "examples/session.jsonl"],
+        b"",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let lines: Vec<serde_json::Value> = stdout(&out)
         .lines()
@@ -51,7 +54,10 @@ fn replay_of_the_example_session_blocks_redacts_and_escalates() {
         .filter_map(|l| l["decision"]["enforced"].as_str())
         .collect();
     for expected in ["block", "redact", "escalate"] {
-        assert!(actions.contains(&expected), "{expected} missing in {actions:?}");
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing in {actions:?}"
+        );
     }
     let summary = &lines.last().unwrap()["summary"];
     assert_eq!(summary["errors"], 0);
@@ -70,20 +76,29 @@ fn replay_reports_unreadable_lines_and_keeps_going() {
     let out = guardrail(&["replay", trace.to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(2));
     let text = stdout(&out);
-    assert!(text.contains("\"line\":2") && text.contains("malformed JSON"), "{text}");
+    assert!(
+        text.contains("\"line\":2") && text.contains("malformed JSON"),
+        "{text}"
+    );
     assert!(text.contains("did you mean `prompt`"), "{text}");
     assert!(text.contains("\"events\":2"), "{text}");
 }
 
 #[test]
 fn scan_stdin_exit_codes_and_json_spans() {
-    let out = guardrail(&["scan", "--policy", POLICY, "--format", "json"], b"line one\nuse db7.corp.internal now\n");
+    let out = guardrail(
+        &["scan", "--policy", POLICY, "--format", "json"],
+        b"line one\nuse db7.corp.internal now\n",
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let f = &v["files"][0]["findings"][0];
     assert_eq!(f["rule"], "custom.internal_hostname");
     assert_eq!(f["line"], 2);
-    assert_eq!((f["span"]["start"].as_u64(), f["span"]["end"].as_u64()), (Some(13), Some(30)));
+    assert_eq!(
+        (f["span"]["start"].as_u64(), f["span"]["end"].as_u64()),
+        (Some(13), Some(30))
+    );
 
     let clean = guardrail(&["scan", "--policy", POLICY], b"nothing to see");
     assert_eq!(clean.status.code(), Some(0));
@@ -93,13 +108,19 @@ fn scan_stdin_exit_codes_and_json_spans() {
 
 #[test]
 fn scan_redacts_stdin() {
-    let out = guardrail(&["scan", "--policy", POLICY, "--redact"], b"host a.corp.internal");
+    let out = guardrail(
+        &["scan", "--policy", POLICY, "--redact"],
+        b"host a.corp.internal",
+    );
     assert_eq!(stdout(&out), "host [REDACTED:internal_hostname]");
 }
 
 #[test]
 fn scan_spans_are_byte_offsets_even_with_invalid_utf8() {
-    let out = guardrail(&["scan", "--policy", POLICY, "--format", "json"], b"\xff\xfe x.corp.internal");
+    let out = guardrail(
+        &["scan", "--policy", POLICY, "--format", "json"],
+        b"\xff\xfe x.corp.internal",
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["files"][0]["findings"][0]["span"]["start"], 3);
 }
@@ -111,7 +132,17 @@ fn scan_directories_recursively_skipping_binary_files() {
     std::fs::write(dir.join("sub/app.env"), "DB_HOST=pg1.corp.internal\n").unwrap();
     std::fs::write(dir.join("blob.bin"), b"\0\0pg1.corp.internal").unwrap();
     std::fs::write(dir.join("clean.txt"), "hello").unwrap();
-    let out = guardrail(&["scan", "--policy", POLICY, "--format", "json", dir.to_str().unwrap()], b"");
+    let out = guardrail(
+        &[
+            "scan",
+            "--policy",
+            POLICY,
+            "--format",
+            "json",
+            dir.to_str().unwrap(),
+        ],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["files"].as_array().unwrap().len(), 1);
@@ -129,14 +160,27 @@ fn scan_jsonl_echoes_fields_and_selects_channels() {
     let input = b"{\"id\":\"a\",\"text\":\"x.corp.internal\",\"channel\":\"user\"}\n{\"id\":\"b\",\"text\":\"fine\"}\n";
     let out = guardrail(&["scan", "--policy", POLICY, "--jsonl"], input);
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines[0]["id"], "a");
     assert_eq!(lines[0]["findings"][0]["span"]["end"], 15);
     assert_eq!(lines[1]["findings"].as_array().unwrap().len(), 0);
 
-    for bad in [&b"{\"text\": 3}\n"[..], b"[1]\n", b"{\"text\":\"x\",\"channel\":\"usr\"}\n", b"{oops\n"] {
+    for bad in [
+        &b"{\"text\": 3}\n"[..],
+        b"[1]\n",
+        b"{\"text\":\"x\",\"channel\":\"usr\"}\n",
+        b"{oops\n",
+    ] {
         let out = guardrail(&["scan", "--policy", POLICY, "--jsonl"], bad);
-        assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(bad));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
         assert!(stdout(&out).contains("\"error\""));
     }
 }
@@ -150,14 +194,24 @@ fn check_policy_reports_hash_lints_and_errors_with_lines() {
     let dir = std::env::temp_dir().join(format!("guardrail-policy-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.yaml");
-    std::fs::write(&bad, "version: 1\nrules:\n  - id: x\n    regex: '(unclosed'\n    keywords: [a]\n").unwrap();
+    std::fs::write(
+        &bad,
+        "version: 1\nrules:\n  - id: x\n    regex: '(unclosed'\n    keywords: [a]\n",
+    )
+    .unwrap();
     let out = guardrail(&["check-policy", bad.to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("line 4: rules[0].regex: invalid regex"), "{err}");
+    assert!(
+        err.contains("line 4: rules[0].regex: invalid regex"),
+        "{err}"
+    );
 
     std::fs::write(&bad, "version: 1\nmdoe: shadow\n").unwrap();
-    let out = guardrail(&["check-policy", "--format", "json", bad.to_str().unwrap()], b"");
+    let out = guardrail(
+        &["check-policy", "--format", "json", bad.to_str().unwrap()],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["errors"][0]["line"], 2);
@@ -177,7 +231,10 @@ fn default_policy_and_schema_are_printable() {
 fn a_100_mb_input_is_scanned_without_trouble() {
     let mut big = "harmless line of text\n".repeat(100 * 1024 * 1024 / 22);
     big.push_str("end at z.corp.internal\n");
-    let out = guardrail(&["scan", "--policy", POLICY, "--format", "json"], big.as_bytes());
+    let out = guardrail(
+        &["scan", "--policy", POLICY, "--format", "json"],
+        big.as_bytes(),
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["summary"]["findings"], 1);

@@ -31,7 +31,10 @@ fn every_event_kind_is_documented_with_a_valid_example() {
         }
     }
     for name in guardrail_core::EventKind::NAMES {
-        assert!(kinds.contains(&name), "docs/EVENTS.md has no example of `{name}`");
+        assert!(
+            kinds.contains(&name),
+            "docs/EVENTS.md has no example of `{name}`"
+        );
     }
     assert_eq!(decisions, 1);
 }
