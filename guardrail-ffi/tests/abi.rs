@@ -332,3 +332,78 @@ fn one_guard_and_state_serve_many_threads() {
     let v: serde_json::Value = serde_json::from_str(&take(snap)).unwrap();
     assert_eq!(v["gates"]["pending"].as_object().unwrap().len(), 400);
 }
+
+#[test]
+fn arbitrary_bytes_never_crash_any_entry_point() {
+    // A small deterministic generator (xorshift) over JSON-ish and binary bytes: every call
+    // must return a status, and every failure must carry a message. Each input goes to the
+    // event, text, snapshot and policy entry points.
+    let h = Handles::new();
+    let alphabet: &[u8] =
+        b"{}[]\":,0123456789.-+eEtruefalsnl \\u00ff\xc3\xa9\x00\xf0\x9f\x98typeprompttsxt";
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..2000 {
+        let len = (next() % 96) as usize;
+        let mut input: Vec<u8> = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        if round % 3 == 0 {
+            // Mostly-valid events with a corrupted tail.
+            input = [br#"{"type":"prompt","ts":1,"text":""#.as_slice(), &input].concat();
+        }
+        let channel = (next() % 6) as u32;
+        let (st, msg) = evaluate(&h, &input);
+        assert!(
+            st == guardrail_status::Ok || !msg.is_empty(),
+            "{st:?} without a message"
+        );
+        assert_ne!(st, guardrail_status::Panic, "{msg}");
+        let (st, msg) = with_error(|e| unsafe {
+            let mut out = guardrail_bytes {
+                data: null_mut(),
+                len: 0,
+            };
+            let mut list = null_mut();
+            let st = guardrail_guard_redact(
+                h.guard,
+                channel,
+                input.as_ptr(),
+                input.len(),
+                &mut out,
+                &mut list,
+                e,
+            );
+            guardrail_bytes_free(&mut out);
+            guardrail_findings_free(list);
+            st
+        });
+        assert_ne!(st, guardrail_status::Panic, "{msg}");
+        let (st, msg) = with_error(|e| unsafe {
+            let mut state = null_mut();
+            let st = guardrail_state_restore(input.as_ptr(), input.len(), &mut state, e);
+            guardrail_state_free(state);
+            st
+        });
+        assert_ne!(st, guardrail_status::Panic, "{msg}");
+        assert_ne!(
+            st,
+            guardrail_status::Ok,
+            "{:?} restored a state",
+            String::from_utf8_lossy(&input)
+        );
+        // The same bytes as a policy (YAML): an error or a guard, never a crash.
+        let (st, msg) = with_error(|e| unsafe {
+            let mut guard = null_mut();
+            let st = guardrail_guard_new(input.as_ptr(), input.len(), null(), &mut guard, e);
+            guardrail_guard_free(guard);
+            st
+        });
+        assert_ne!(st, guardrail_status::Panic, "{msg}");
+    }
+}
