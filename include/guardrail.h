@@ -769,6 +769,55 @@ guardrail_status guardrail_state_snapshot(const struct guardrail_state *state,
                                           struct guardrail_error **error_out);
 
 /**
+ * Drains the audit records appended since the last drain (the policy's
+ * `governance.audit.enabled` turns them on) as JSON Lines: one canonical, hash-chained
+ * record per line, ready to append to the host's log. `{ptr, 0}` when there is none. The
+ * state keeps only the chain's head (guardrail_state_audit_head); drain regularly, or the
+ * records accumulate in memory.
+ *
+ * Ownership: on success `*records_out` holds bytes the caller frees with
+ * guardrail_bytes_free (on failure `{NULL, 0}`).
+ *
+ * # Safety
+ * `state` is a live state; `records_out` and `error_out` are NULL or writable.
+ *
+ * Thread safety: safe while other threads evaluate; each record is drained exactly once.
+ */
+guardrail_status guardrail_state_take_audit_records(const struct guardrail_state *state,
+                                                    struct guardrail_bytes *records_out,
+                                                    struct guardrail_error **error_out);
+
+/**
+ * Writes the audit chain's head as JSON (`{"seq": <records so far>, "hash": "<last hash>"}`):
+ * persist it next to the records to detect a truncated log.
+ *
+ * Ownership: on success `*head_out` holds bytes the caller frees with guardrail_bytes_free.
+ *
+ * # Safety
+ * `state` is a live state; `head_out` and `error_out` are NULL or writable.
+ *
+ * Thread safety: safe from any thread.
+ */
+guardrail_status guardrail_state_audit_head(const struct guardrail_state *state,
+                                            struct guardrail_bytes *head_out,
+                                            struct guardrail_error **error_out);
+
+/**
+ * Writes the showback report as JSON: cost, tokens and calls in total and by team, agent,
+ * workflow and tag.
+ *
+ * Ownership: on success `*report_out` holds bytes the caller frees with guardrail_bytes_free.
+ *
+ * # Safety
+ * `state` is a live state; `report_out` and `error_out` are NULL or writable.
+ *
+ * Thread safety: safe from any thread.
+ */
+guardrail_status guardrail_state_showback(const struct guardrail_state *state,
+                                          struct guardrail_bytes *report_out,
+                                          struct guardrail_error **error_out);
+
+/**
  * Frees a state. NULL does nothing.
  *
  * # Safety

@@ -163,6 +163,28 @@ pub fn restore_from_json(snapshot_json: &[u8]) -> Result<State, ErrorAnswer> {
     Ok(State::restore(snapshot))
 }
 
+/// Drains the audit records appended since the last drain ([`State::take_audit_records`]) as
+/// JSON Lines: one canonical JSON record per line, each ending in `\n`, ready to append to
+/// the host's log. Empty when there is none.
+pub fn take_audit_records_jsonl(state: &State) -> Result<Vec<u8>, ErrorAnswer> {
+    let mut out = Vec::new();
+    for record in state.take_audit_records() {
+        out.extend(encode_plain(&record)?);
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// The audit chain's head as JSON (`{"seq": ..., "hash": ...}`).
+pub fn audit_head_to_json(state: &State) -> Result<Vec<u8>, ErrorAnswer> {
+    encode_plain(&state.audit_head())
+}
+
+/// The showback report (cost, tokens and calls by team, agent, workflow and tag) as JSON.
+pub fn showback_to_json(state: &State) -> Result<Vec<u8>, ErrorAnswer> {
+    encode_plain(&state.showback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +221,34 @@ mod tests {
         let out = evaluate_to_json(&g, &s, br#"{"type":"prompt","ts":1,"text":"TCK-1"}"#).unwrap();
         let d: Decision = serde_json::from_slice(&out).unwrap();
         assert_eq!(d.text.as_deref(), Some("[REDACTED:ticket]"));
+    }
+
+    #[test]
+    fn audit_records_drain_as_json_lines() {
+        let policy =
+            Policy::from_yaml("version: 1\ngovernance:\n  audit:\n    enabled: true\n").unwrap();
+        let g = Guard::builder().build(&policy).unwrap();
+        let s = State::new();
+        assert!(take_audit_records_jsonl(&s).unwrap().is_empty());
+        for _ in 0..2 {
+            evaluate_to_json(&g, &s, br#"{"type":"prompt","ts":1,"text":"hi"}"#).unwrap();
+        }
+        let out = String::from_utf8(take_audit_records_jsonl(&s).unwrap()).unwrap();
+        let records: Vec<crate::governance::AuditRecord> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(records.len(), 2);
+        assert!(out.ends_with('\n'));
+        assert!(crate::governance::verify(&records).is_ok());
+        assert!(take_audit_records_jsonl(&s).unwrap().is_empty(), "drained");
+        let head: serde_json::Value =
+            serde_json::from_slice(&audit_head_to_json(&s).unwrap()).unwrap();
+        assert_eq!(head["seq"], 2);
+        assert_eq!(head["hash"], records[1].hash.as_str());
+        let showback: serde_json::Value =
+            serde_json::from_slice(&showback_to_json(&s).unwrap()).unwrap();
+        assert!(showback["total"].is_object());
     }
 
     #[test]

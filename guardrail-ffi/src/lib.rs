@@ -48,8 +48,9 @@ pub use guard::{
 };
 pub use input::GUARDRAIL_MAX_INPUT_BYTES;
 pub use state::{
-    guardrail_state, guardrail_state_free, guardrail_state_new, guardrail_state_restore,
-    guardrail_state_snapshot,
+    guardrail_state, guardrail_state_audit_head, guardrail_state_free, guardrail_state_new,
+    guardrail_state_restore, guardrail_state_showback, guardrail_state_snapshot,
+    guardrail_state_take_audit_records,
 };
 pub use types::{guardrail_action, guardrail_channel, guardrail_layer, guardrail_severity};
 

@@ -93,6 +93,97 @@ pub unsafe extern "C" fn guardrail_state_snapshot(
     })
 }
 
+/// Writes one of the state's JSON reports through `out`.
+///
+/// # Safety
+/// `state` is NULL or a live state; `out` is NULL or writable.
+unsafe fn state_report(
+    state: *const guardrail_state,
+    out: *mut guardrail_bytes,
+    out_name: &str,
+    report: fn(&State) -> Result<Vec<u8>, interop::ErrorAnswer>,
+) -> Result<(), crate::error::Failure> {
+    // SAFETY: NULL or writable, per the contract.
+    unsafe { write_out(out, guardrail_bytes::EMPTY, out_name) }?;
+    // SAFETY: NULL or a live state, per the contract.
+    let state = unsafe { handle(state, "state") }?;
+    let json = report(&state.state)?;
+    // SAFETY: checked writable above.
+    unsafe { write_out(out, guardrail_bytes::from_vec(json), out_name) }
+}
+
+/// Drains the audit records appended since the last drain (the policy's
+/// `governance.audit.enabled` turns them on) as JSON Lines: one canonical, hash-chained
+/// record per line, ready to append to the host's log. `{ptr, 0}` when there is none. The
+/// state keeps only the chain's head (guardrail_state_audit_head); drain regularly, or the
+/// records accumulate in memory.
+///
+/// Ownership: on success `*records_out` holds bytes the caller frees with
+/// guardrail_bytes_free (on failure `{NULL, 0}`).
+///
+/// # Safety
+/// `state` is a live state; `records_out` and `error_out` are NULL or writable.
+///
+/// Thread safety: safe while other threads evaluate; each record is drained exactly once.
+#[no_mangle]
+pub unsafe extern "C" fn guardrail_state_take_audit_records(
+    state: *const guardrail_state,
+    records_out: *mut guardrail_bytes,
+    error_out: *mut *mut guardrail_error,
+) -> guardrail_status {
+    // SAFETY: forwarded contract.
+    ffi_call(error_out, || unsafe {
+        state_report(
+            state,
+            records_out,
+            "records_out",
+            interop::take_audit_records_jsonl,
+        )
+    })
+}
+
+/// Writes the audit chain's head as JSON (`{"seq": <records so far>, "hash": "<last hash>"}`):
+/// persist it next to the records to detect a truncated log.
+///
+/// Ownership: on success `*head_out` holds bytes the caller frees with guardrail_bytes_free.
+///
+/// # Safety
+/// `state` is a live state; `head_out` and `error_out` are NULL or writable.
+///
+/// Thread safety: safe from any thread.
+#[no_mangle]
+pub unsafe extern "C" fn guardrail_state_audit_head(
+    state: *const guardrail_state,
+    head_out: *mut guardrail_bytes,
+    error_out: *mut *mut guardrail_error,
+) -> guardrail_status {
+    // SAFETY: forwarded contract.
+    ffi_call(error_out, || unsafe {
+        state_report(state, head_out, "head_out", interop::audit_head_to_json)
+    })
+}
+
+/// Writes the showback report as JSON: cost, tokens and calls in total and by team, agent,
+/// workflow and tag.
+///
+/// Ownership: on success `*report_out` holds bytes the caller frees with guardrail_bytes_free.
+///
+/// # Safety
+/// `state` is a live state; `report_out` and `error_out` are NULL or writable.
+///
+/// Thread safety: safe from any thread.
+#[no_mangle]
+pub unsafe extern "C" fn guardrail_state_showback(
+    state: *const guardrail_state,
+    report_out: *mut guardrail_bytes,
+    error_out: *mut *mut guardrail_error,
+) -> guardrail_status {
+    // SAFETY: forwarded contract.
+    ffi_call(error_out, || unsafe {
+        state_report(state, report_out, "report_out", interop::showback_to_json)
+    })
+}
+
 /// Frees a state. NULL does nothing.
 ///
 /// # Safety

@@ -407,3 +407,73 @@ fn arbitrary_bytes_never_crash_any_entry_point() {
         assert_ne!(st, guardrail_status::Panic, "{msg}");
     }
 }
+
+#[test]
+fn audit_records_drain_through_the_abi() {
+    let policy = "version: 1\ngovernance:\n  audit:\n    enabled: true\n";
+    let mut guard = null_mut();
+    assert_eq!(
+        unsafe {
+            guardrail_guard_new(
+                policy.as_ptr(),
+                policy.len(),
+                null(),
+                &mut guard,
+                null_mut(),
+            )
+        },
+        guardrail_status::Ok
+    );
+    let h = Handles {
+        guard,
+        state: guardrail_state_new(),
+    };
+    for _ in 0..3 {
+        evaluate(&h, br#"{"type":"prompt","ts":1,"text":"hi"}"#);
+    }
+    let mut out = guardrail_bytes {
+        data: null_mut(),
+        len: 0,
+    };
+    let st = unsafe { guardrail_state_take_audit_records(h.state, &mut out, null_mut()) };
+    assert_eq!(st, guardrail_status::Ok);
+    let jsonl = take(out);
+    assert_eq!(jsonl.lines().count(), 3, "{jsonl}");
+    let last: serde_json::Value = serde_json::from_str(jsonl.lines().last().unwrap()).unwrap();
+    let mut out = guardrail_bytes {
+        data: null_mut(),
+        len: 0,
+    };
+    assert_eq!(
+        unsafe { guardrail_state_take_audit_records(h.state, &mut out, null_mut()) },
+        guardrail_status::Ok
+    );
+    assert_eq!(take(out), "", "records are drained once");
+    let mut out = guardrail_bytes {
+        data: null_mut(),
+        len: 0,
+    };
+    assert_eq!(
+        unsafe { guardrail_state_audit_head(h.state, &mut out, null_mut()) },
+        guardrail_status::Ok
+    );
+    let head: serde_json::Value = serde_json::from_str(&take(out)).unwrap();
+    assert_eq!(
+        (head["seq"].as_u64(), &head["hash"]),
+        (Some(3), &last["hash"])
+    );
+    let mut out = guardrail_bytes {
+        data: null_mut(),
+        len: 0,
+    };
+    assert_eq!(
+        unsafe { guardrail_state_showback(h.state, &mut out, null_mut()) },
+        guardrail_status::Ok
+    );
+    assert!(take(out).contains("\"total\""));
+    let (st, msg) = with_error(|e| unsafe { guardrail_state_showback(h.state, null_mut(), e) });
+    assert_eq!(
+        (st, msg.as_str()),
+        (guardrail_status::NullParameter, "`report_out` is NULL")
+    );
+}
