@@ -45,7 +45,7 @@ func BenchmarkEvaluate(b *testing.B) {
 func BenchmarkCheckPrompt(b *testing.B) {
 	g, s := benchGuard(b)
 	for b.Loop() {
-		if _, err := g.CheckPrompt(s, benchText); err != nil {
+		if _, err := g.CheckPrompt(s, "", benchText); err != nil {
 			b.Fatal(err)
 		}
 	}

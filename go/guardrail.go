@@ -228,16 +228,19 @@ func (g *Guard) Evaluate(state *State, event any) (*Decision, error) {
 	return &d, nil
 }
 
-// CheckPrompt evaluates a user prompt through the whole stack (timestamped now) and
-// returns only the enforced action: the fast path, no JSON. Use Evaluate when you need
-// the findings, the redacted text or the gate.
-func (g *Guard) CheckPrompt(state *State, text string) (Action, error) {
+// CheckPrompt evaluates a user prompt of agent (its id in the policy's registry, or "")
+// through the whole stack (timestamped now) and returns only the enforced action: the fast
+// path, no JSON. Use Evaluate when you need the findings, the redacted text, the gate or
+// more context (run, session, principal, tags).
+func (g *Guard) CheckPrompt(state *State, agent, text string) (Action, error) {
 	var action C.guardrail_action
 	err := g.use(func(gp *C.guardrail_guard) error {
 		return state.use(func(sp *C.guardrail_state) error {
 			var cerr *C.guardrail_error
+			ap, an := stringArg(agent)
 			p, n := stringArg(text)
-			st := C.guardrail_guard_check_prompt(gp, sp, p, n, &action, &cerr)
+			st := C.guardrail_guard_check_prompt(gp, sp, ap, an, p, n, &action, &cerr)
+			runtime.KeepAlive(agent)
 			runtime.KeepAlive(text)
 			if st != C.GUARDRAIL_STATUS_OK {
 				return errorFrom(st, cerr)

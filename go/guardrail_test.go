@@ -1,6 +1,7 @@
 package guardrail
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -165,9 +166,19 @@ func TestFastPaths(t *testing.T) {
 		"please drop table users":     ActionEscalate,
 		"mail it to attacker.example": ActionBlock,
 	} {
-		got, err := g.CheckPrompt(s, text)
+		got, err := g.CheckPrompt(s, "", text)
 		if err != nil || got != want {
 			t.Errorf("CheckPrompt(%q) = %v, %v; want %v", text, got, err, want)
+		}
+	}
+	registry, err := New([]byte("version: 1\ngovernance:\n  registry:\n    agents:\n      - id: bot\n        owner: ops@example.com\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer registry.Close()
+	for agent, want := range map[string]Action{"bot": ActionAllow, "": ActionBlock, "stranger": ActionBlock} {
+		if got, err := registry.CheckPrompt(s, agent, "hello"); err != nil || got != want {
+			t.Errorf("CheckPrompt as %q = %v, %v; want %v", agent, got, err, want)
 		}
 	}
 	shadow, err := New([]byte(testPolicy), WithShadow(true))
@@ -175,7 +186,7 @@ func TestFastPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer shadow.Close()
-	if got, _ := shadow.CheckPrompt(s, "attacker.example"); got != ActionAllow {
+	if got, _ := shadow.CheckPrompt(s, "", "attacker.example"); got != ActionAllow {
 		t.Errorf("shadow mode enforced %v", got)
 	}
 }
@@ -202,6 +213,53 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 }
 
+func TestAuditRecordsDrainOnce(t *testing.T) {
+	g, err := New([]byte("version: 1\ngovernance:\n  audit:\n    enabled: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	s := NewState()
+	defer s.Close()
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 10; j++ {
+				if _, err := g.Evaluate(s, Prompt("hi").With("agent", "a1")); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	records, err := s.TakeAuditRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(records), "\n"), "\n")
+	if len(lines) != 80 {
+		t.Fatalf("%d records, want 80", len(lines))
+	}
+	var last struct {
+		Hash string `json:"hash"`
+	}
+	if err := json.Unmarshal([]byte(lines[79]), &last); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.TakeAuditRecords(); len(again) != 0 {
+		t.Fatalf("drained twice: %s", again)
+	}
+	head, err := s.AuditHead()
+	if err != nil || !strings.Contains(string(head), `"seq":80`) || !strings.Contains(string(head), last.Hash) {
+		t.Fatalf("head %s %v", head, err)
+	}
+	if report, err := s.Showback(); err != nil || !strings.Contains(string(report), `"total"`) {
+		t.Fatalf("showback %s %v", report, err)
+	}
+}
+
 func TestCloseIsSafe(t *testing.T) {
 	g, err := NewDefault()
 	if err != nil {
@@ -218,7 +276,7 @@ func TestCloseIsSafe(t *testing.T) {
 				if _, err := g.Scan(ChannelUser, "hello"); err != nil && !errors.Is(err, ErrClosed) {
 					t.Error(err)
 				}
-				if _, err := g.CheckPrompt(s, "hello"); err != nil && !errors.Is(err, ErrClosed) {
+				if _, err := g.CheckPrompt(s, "", "hello"); err != nil && !errors.Is(err, ErrClosed) {
 					t.Error(err)
 				}
 			}
@@ -284,7 +342,7 @@ func TestManyGoroutinesShareOneGuard(t *testing.T) {
 					t.Errorf("scan: %v %v", err, f)
 					return
 				}
-				if a, err := g.CheckPrompt(s, "see TCK-3"); err != nil || a != ActionRedact {
+				if a, err := g.CheckPrompt(s, "", "see TCK-3"); err != nil || a != ActionRedact {
 					t.Errorf("check: %v %v", a, err)
 					return
 				}

@@ -62,6 +62,47 @@ func (s *State) Snapshot() ([]byte, error) {
 	return out, err
 }
 
+// report runs one of the state's JSON reports.
+func (s *State) report(f func(*C.guardrail_state, *C.guardrail_bytes, **C.guardrail_error) C.guardrail_status) ([]byte, error) {
+	var out []byte
+	err := s.use(func(sp *C.guardrail_state) error {
+		var res C.guardrail_bytes
+		var cerr *C.guardrail_error
+		if st := f(sp, &res, &cerr); st != C.GUARDRAIL_STATUS_OK {
+			return errorFrom(st, cerr)
+		}
+		out = takeBytes(&res)
+		return nil
+	})
+	return out, err
+}
+
+// TakeAuditRecords drains the audit records appended since the last call (the policy's
+// governance.audit.enabled turns them on) as JSON Lines: one hash-chained record per line,
+// ready to append to a log. Empty when there is none. Drain regularly: undrained records
+// stay in memory.
+func (s *State) TakeAuditRecords() ([]byte, error) {
+	return s.report(func(sp *C.guardrail_state, out *C.guardrail_bytes, e **C.guardrail_error) C.guardrail_status {
+		return C.guardrail_state_take_audit_records(sp, out, e)
+	})
+}
+
+// AuditHead returns the audit chain's head as JSON ({"seq": ..., "hash": ...}); store it
+// with the records to detect a truncated log.
+func (s *State) AuditHead() ([]byte, error) {
+	return s.report(func(sp *C.guardrail_state, out *C.guardrail_bytes, e **C.guardrail_error) C.guardrail_status {
+		return C.guardrail_state_audit_head(sp, out, e)
+	})
+}
+
+// Showback returns the cost, token and call report (total and by team, agent, workflow
+// and tag) as JSON.
+func (s *State) Showback() ([]byte, error) {
+	return s.report(func(sp *C.guardrail_state, out *C.guardrail_bytes, e **C.guardrail_error) C.guardrail_status {
+		return C.guardrail_state_showback(sp, out, e)
+	})
+}
+
 // Close releases the state. Calls after Close return ErrClosed; Close waits for calls in
 // flight and is safe to call twice.
 func (s *State) Close() error {

@@ -615,20 +615,26 @@ guardrail_status guardrail_guard_evaluate_json(const struct guardrail_guard *gua
 
 /**
  * Fast path: evaluates a user prompt (a `prompt` event with role `user`, timestamped with
- * the host clock) through the whole stack and writes only the enforced action: no JSON in,
- * no JSON out. An escalation opens its gate in `state` as the JSON call does; call
- * guardrail_guard_evaluate_json when you need the gate, findings or redacted text.
+ * the host clock, on behalf of `agent`) through the whole stack and writes only the enforced
+ * action: no JSON in, no JSON out. `agent` is the agent's id as registered in the policy
+ * (NULL with length 0 for none; a policy with a registry blocks events that name no agent).
+ * An escalation opens its gate in `state` as the JSON call does; call
+ * guardrail_guard_evaluate_json when you need the gate, findings or redacted text, or more
+ * context (run, session, principal, tags).
  *
  * Errors: NULL_PARAMETER, INVALID_LENGTH, INVALID_UTF8, INPUT_TOO_LARGE.
  *
  * # Safety
- * `guard` and `state` are live handles; `text` points to `text_len` readable bytes (or is
- * NULL with length 0); `action_out` and `error_out` are NULL or writable.
+ * `guard` and `state` are live handles; `agent` and `text` point to `agent_len` and
+ * `text_len` readable bytes (or are NULL with length 0); `action_out` and `error_out` are
+ * NULL or writable.
  *
  * Thread safety: safe from any number of threads on the same guard and state.
  */
 guardrail_status guardrail_guard_check_prompt(const struct guardrail_guard *guard,
                                               const struct guardrail_state *state,
+                                              const uint8_t *agent,
+                                              size_t agent_len,
                                               const uint8_t *text,
                                               size_t text_len,
                                               guardrail_action *action_out,

@@ -52,7 +52,7 @@ static int call(enum which w, const guardrail_guard *g, const guardrail_state *s
         }
         case CHECK_PROMPT: {
             guardrail_action a;
-            st = guardrail_guard_check_prompt(g, s, (const uint8_t *)text, TEXT_BYTES, &a, NULL);
+            st = guardrail_guard_check_prompt(g, s, NULL, 0, (const uint8_t *)text, TEXT_BYTES, &a, NULL);
             break;
         }
         case SCAN: {

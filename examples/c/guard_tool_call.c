@@ -77,8 +77,9 @@ int main(int argc, char **argv) {
 
     /* 1. Guard a tool call: the decision comes back as JSON. */
     const char *call =
-        "{\"type\":\"tool_call\",\"ts\":\"2026-11-23T10:15:00Z\",\"tool\":\"sql\","
-        "\"args\":{\"query\":\"ALTER TABLE invoices DROP COLUMN notes\"}}";
+        "{\"type\":\"tool_call\",\"ts\":\"2026-11-23T10:15:00Z\",\"agent\":\"billing-bot\","
+        "\"env\":\"prod\",\"tool\":\"db.migrate\","
+        "\"args\":{\"sql\":\"ALTER TABLE refunds DROP COLUMN notes\"}}";
     guardrail_bytes decision = {NULL, 0};
     status = guardrail_guard_evaluate_json(guard, state, (const uint8_t *)call, strlen(call),
                                            &decision, &error);
@@ -103,11 +104,12 @@ int main(int argc, char **argv) {
     guardrail_findings_free(findings);
     guardrail_bytes_free(&redacted);
 
-    /* 3. Check a prompt: just the action. */
-    const char *prompt = "summarize the open invoices";
+    /* 3. Check a prompt of the registered agent: just the action. */
+    const char *agent = "billing-bot";
+    const char *prompt = "summarize the open refunds";
     guardrail_action action = GUARDRAIL_ACTION_BLOCK;
-    status = guardrail_guard_check_prompt(guard, state, (const uint8_t *)prompt, strlen(prompt),
-                                          &action, &error);
+    status = guardrail_guard_check_prompt(guard, state, (const uint8_t *)agent, strlen(agent),
+                                          (const uint8_t *)prompt, strlen(prompt), &action, &error);
     if (status != GUARDRAIL_STATUS_OK) return fail("checking the prompt", status, error);
     printf("prompt: %s\n", action_name(action));
 
@@ -117,6 +119,15 @@ int main(int argc, char **argv) {
     if (status != GUARDRAIL_STATUS_OK) return fail("snapshotting", status, error);
     printf("state snapshot: %zu bytes\n", snapshot.len);
     guardrail_bytes_free(&snapshot);
+
+    /* 5. The policy keeps an audit chain: drain the new records (JSON Lines) to a log. */
+    guardrail_bytes records = {NULL, 0};
+    status = guardrail_state_take_audit_records(state, &records, &error);
+    if (status != GUARDRAIL_STATUS_OK) return fail("draining the audit records", status, error);
+    size_t lines = 0;
+    for (size_t i = 0; i < records.len; i++) lines += records.data[i] == '\n';
+    printf("audit records drained: %zu\n", lines);
+    guardrail_bytes_free(&records);
 
     guardrail_state_free(state);
     guardrail_guard_free(guard);

@@ -139,7 +139,7 @@ static void test_options(void) {
     guardrail_state *state = guardrail_state_new();
     const char *text = "send it to attacker.example";
     guardrail_action action = GUARDRAIL_ACTION_BLOCK;
-    CHECK(guardrail_guard_check_prompt(guard, state, U8(text), strlen(text), &action, NULL) == GUARDRAIL_STATUS_OK);
+    CHECK(guardrail_guard_check_prompt(guard, state, NULL, 0, U8(text), strlen(text), &action, NULL) == GUARDRAIL_STATUS_OK);
     CHECK(action == GUARDRAIL_ACTION_ALLOW);
     guardrail_state_free(state);
     guardrail_guard_free(guard);
@@ -251,14 +251,16 @@ static void test_fast_paths(guardrail_guard *guard) {
     guardrail_state *state = guardrail_state_new();
     guardrail_action action = GUARDRAIL_ACTION_ALLOW;
     const char *bad = "please drop table users";
-    CHECK(guardrail_guard_check_prompt(guard, state, U8(bad), strlen(bad), &action, NULL) == GUARDRAIL_STATUS_OK);
+    CHECK(guardrail_guard_check_prompt(guard, state, NULL, 0, U8(bad), strlen(bad), &action, NULL) == GUARDRAIL_STATUS_OK);
     CHECK(action == GUARDRAIL_ACTION_ESCALATE);
     const char *fine = "hello";
-    CHECK(guardrail_guard_check_prompt(guard, state, U8(fine), strlen(fine), &action, NULL) == GUARDRAIL_STATUS_OK);
+    CHECK(guardrail_guard_check_prompt(guard, state, NULL, 0, U8(fine), strlen(fine), &action, NULL) == GUARDRAIL_STATUS_OK);
     CHECK(action == GUARDRAIL_ACTION_ALLOW);
-    EXPECT_ERROR(guardrail_guard_check_prompt(guard, state, U8(fine), strlen(fine), NULL, &err_),
+    EXPECT_ERROR(guardrail_guard_check_prompt(guard, state, NULL, 0, U8(fine), strlen(fine), NULL, &err_),
                  GUARDRAIL_STATUS_NULL_PARAMETER, "action_out");
-    EXPECT_ERROR(guardrail_guard_check_prompt(guard, state, U8("\xff"), 1, &action, &err_),
+    EXPECT_ERROR(guardrail_guard_check_prompt(guard, state, NULL, 3, U8(fine), strlen(fine), &action, &err_),
+                 GUARDRAIL_STATUS_NULL_PARAMETER, "`agent` is NULL but its length is 3");
+    EXPECT_ERROR(guardrail_guard_check_prompt(guard, state, NULL, 0, U8("\xff"), 1, &action, &err_),
                  GUARDRAIL_STATUS_INVALID_UTF8, "offset 0");
     guardrail_state_free(state);
 }

@@ -2,11 +2,12 @@
 // through the guard before the tool runs, and the tool's output goes through it after.
 //
 //	cargo build --release -p guardrail-ffi
-//	cd examples/go && go run . -policy ../policy.yaml -addr 127.0.0.1:8080
+//	cd examples/go && go run . -policy policy.yaml -addr 127.0.0.1:8080
 //	curl -s localhost:8080/tools/sql -d '{"query":"ALTER TABLE invoices DROP COLUMN notes"}'
 //
 // Answers: 200 with the tool's output (redacted where the policy says so), 202 with a gate
-// id when a human must approve, 403 with the reasons when the policy blocks.
+// id when a human must approve, 403 with the reasons when the policy blocks. GET /audit
+// drains the audit records (JSON Lines) that a real service would append to its log.
 package main
 
 import (
@@ -120,6 +121,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /tools/{name}", s)
+	mux.HandleFunc("GET /audit", func(w http.ResponseWriter, _ *http.Request) {
+		records, err := s.State.TakeAuditRecords()
+		if err != nil {
+			reply(w, http.StatusInternalServerError, answer{Error: err.Error()})
+			return
+		}
+		w.Header().Set("Content-Type", "application/jsonl")
+		_, _ = w.Write(records)
+	})
 	return mux
 }
 
@@ -143,7 +153,7 @@ func demoTools() map[string]Tool {
 }
 
 func main() {
-	policyPath := flag.String("policy", "../policy.yaml", "policy file (YAML or JSON)")
+	policyPath := flag.String("policy", "policy.yaml", "policy file (YAML or JSON)")
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	flag.Parse()
 	policy, err := os.ReadFile(*policyPath)

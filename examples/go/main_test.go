@@ -14,7 +14,12 @@ import (
 
 func newServer(t *testing.T) http.Handler {
 	t.Helper()
-	policy, err := os.ReadFile("../policy.yaml")
+	return newServerFor(t, "billing-agent")
+}
+
+func newServerFor(t *testing.T, agent string) http.Handler {
+	t.Helper()
+	policy, err := os.ReadFile("policy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +29,7 @@ func newServer(t *testing.T) http.Handler {
 	}
 	state := guardrail.NewState()
 	t.Cleanup(func() { guard.Close(); state.Close() })
-	return (&Server{Guard: guard, State: state, Tools: demoTools(), Agent: "test-agent"}).Routes()
+	return (&Server{Guard: guard, State: state, Tools: demoTools(), Agent: agent}).Routes()
 }
 
 func call(t *testing.T, h http.Handler, tool, body string) (int, answer) {
@@ -74,6 +79,38 @@ func TestInjectedToolOutputIsBlocked(t *testing.T) {
 	}
 	if !strings.Contains(a.Reasons[0], "custom.mail_exfiltration") {
 		t.Fatalf("reasons %v", a.Reasons)
+	}
+}
+
+func TestUnregisteredAgentIsBlocked(t *testing.T) {
+	code, a := call(t, newServerFor(t, "stranger"), "sql", `{"query":"SELECT 1"}`)
+	if code != http.StatusForbidden || len(a.Reasons) == 0 || !strings.Contains(a.Reasons[0], "governance.") {
+		t.Fatalf("%d %+v", code, a)
+	}
+}
+
+func TestAuditRecordsAreDrained(t *testing.T) {
+	h := newServer(t)
+	call(t, h, "sql", `{"query":"SELECT 1"}`)
+	call(t, h, "sql", `{"query":"alter table t add c int"}`)
+	drain := func() []string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/audit", nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("audit: %d", rec.Code)
+		}
+		body := strings.TrimSuffix(rec.Body.String(), "\n")
+		if body == "" {
+			return nil
+		}
+		return strings.Split(body, "\n")
+	}
+	// The allowed call is recorded before and after the tool ran; the escalation once.
+	if lines := drain(); len(lines) != 3 || !strings.Contains(lines[2], `"decision":"escalate"`) {
+		t.Fatalf("records %v", lines)
+	}
+	if lines := drain(); len(lines) != 0 {
+		t.Fatalf("drained twice: %v", lines)
 	}
 }
 

@@ -64,6 +64,8 @@ fn bench(c: &mut Criterion) {
             guardrail_guard_check_prompt(
                 cg,
                 cs,
+                std::ptr::null(),
+                0,
                 text.as_ptr(),
                 text.len(),
                 &mut action,

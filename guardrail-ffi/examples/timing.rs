@@ -93,6 +93,8 @@ fn main() {
                 guardrail_guard_check_prompt(
                     cg,
                     cs,
+                    std::ptr::null(),
+                    0,
                     text.as_ptr(),
                     text.len(),
                     &mut a,

@@ -295,21 +295,27 @@ fn now() -> Timestamp {
 }
 
 /// Fast path: evaluates a user prompt (a `prompt` event with role `user`, timestamped with
-/// the host clock) through the whole stack and writes only the enforced action: no JSON in,
-/// no JSON out. An escalation opens its gate in `state` as the JSON call does; call
-/// guardrail_guard_evaluate_json when you need the gate, findings or redacted text.
+/// the host clock, on behalf of `agent`) through the whole stack and writes only the enforced
+/// action: no JSON in, no JSON out. `agent` is the agent's id as registered in the policy
+/// (NULL with length 0 for none; a policy with a registry blocks events that name no agent).
+/// An escalation opens its gate in `state` as the JSON call does; call
+/// guardrail_guard_evaluate_json when you need the gate, findings or redacted text, or more
+/// context (run, session, principal, tags).
 ///
 /// Errors: NULL_PARAMETER, INVALID_LENGTH, INVALID_UTF8, INPUT_TOO_LARGE.
 ///
 /// # Safety
-/// `guard` and `state` are live handles; `text` points to `text_len` readable bytes (or is
-/// NULL with length 0); `action_out` and `error_out` are NULL or writable.
+/// `guard` and `state` are live handles; `agent` and `text` point to `agent_len` and
+/// `text_len` readable bytes (or are NULL with length 0); `action_out` and `error_out` are
+/// NULL or writable.
 ///
 /// Thread safety: safe from any number of threads on the same guard and state.
 #[no_mangle]
 pub unsafe extern "C" fn guardrail_guard_check_prompt(
     guard: *const guardrail_guard,
     state: *const guardrail_state,
+    agent: *const u8,
+    agent_len: usize,
     text: *const u8,
     text_len: usize,
     action_out: *mut guardrail_action,
@@ -324,14 +330,19 @@ pub unsafe extern "C" fn guardrail_guard_check_prompt(
         // SAFETY: as above.
         let state = unsafe { handle(state, "state") }?;
         // SAFETY: forwarded buffer contract.
+        let agent = unsafe { text_in(agent, agent_len, "agent") }?;
+        // SAFETY: forwarded buffer contract.
         let text = unsafe { text_in(text, text_len, "text") }?;
-        let event = Event::new(
+        let mut event = Event::new(
             now(),
             EventKind::Prompt {
                 role: Role::User,
                 text: text.to_owned(),
             },
         );
+        if !agent.is_empty() {
+            event.context.agent = Some(agent.to_owned());
+        }
         let decision = guard.guard.evaluate(&event, &state.state);
         // SAFETY: checked non-NULL above; writable per the contract.
         unsafe { write_out(action_out, decision.enforced.into(), "action_out") }

@@ -205,6 +205,8 @@ fn fast_paths_match_the_json_answers() {
         guardrail_guard_check_prompt(
             h.guard,
             h.state,
+            null(),
+            0,
             prompt.as_ptr(),
             prompt.len(),
             &mut action,
@@ -219,6 +221,8 @@ fn fast_paths_match_the_json_answers() {
         guardrail_guard_check_prompt(
             h.guard,
             h.state,
+            null(),
+            0,
             prompt.as_ptr(),
             prompt.len(),
             &mut action,
@@ -476,4 +480,51 @@ fn audit_records_drain_through_the_abi() {
         (st, msg.as_str()),
         (guardrail_status::NullParameter, "`report_out` is NULL")
     );
+}
+
+#[test]
+fn check_prompt_speaks_for_a_registered_agent() {
+    let policy = "version: 1\ngovernance:\n  registry:\n    agents:\n      - id: bot\n        owner: ops@example.com\n";
+    let mut guard = null_mut();
+    assert_eq!(
+        unsafe {
+            guardrail_guard_new(
+                policy.as_ptr(),
+                policy.len(),
+                null(),
+                &mut guard,
+                null_mut(),
+            )
+        },
+        guardrail_status::Ok
+    );
+    let h = Handles {
+        guard,
+        state: guardrail_state_new(),
+    };
+    let check = |agent: &str| {
+        let mut action = guardrail_action::Allow;
+        let text = "hello";
+        let st = unsafe {
+            guardrail_guard_check_prompt(
+                h.guard,
+                h.state,
+                agent.as_ptr(),
+                agent.len(),
+                text.as_ptr(),
+                text.len(),
+                &mut action,
+                null_mut(),
+            )
+        };
+        assert_eq!(st, guardrail_status::Ok);
+        action
+    };
+    assert_eq!(check("bot"), guardrail_action::Allow);
+    assert_eq!(
+        check(""),
+        guardrail_action::Block,
+        "no agent under a registry"
+    );
+    assert_eq!(check("stranger"), guardrail_action::Block);
 }
