@@ -1,0 +1,3 @@
+module github.com/guardrail-dev/guardrail/go
+
+go 1.24
