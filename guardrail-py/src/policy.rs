@@ -3,7 +3,7 @@
 use crate::convert;
 use crate::errors::{policy_error, GuardrailError};
 use guardrail_core::{Policy, State, StateSnapshot};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyUnicodeDecodeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use std::sync::Arc;
@@ -98,11 +98,14 @@ pub fn text_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
         return Ok(s.to_cow()?.into_owned());
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return String::from_utf8(b.as_bytes().to_vec()).map_err(|e| {
-            pyo3::exceptions::PyUnicodeDecodeError::new_err(format!(
-                "the {what} is not valid UTF-8: {e}"
-            ))
-        });
+        let bytes = b.as_bytes();
+        return match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(e) => Err(match PyUnicodeDecodeError::new_utf8(obj.py(), bytes, e) {
+                Ok(err) => PyErr::from_value(err.into_any()),
+                Err(err) => err,
+            }),
+        };
     }
     Err(PyTypeError::new_err(format!(
         "the {what} must be str, not {}",
