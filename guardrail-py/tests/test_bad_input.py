@@ -29,7 +29,7 @@ def test_events_must_be_dicts(guard: Guard, event: Any) -> None:
         ({"type": "llm_usage", "model": "m", "input_tokens": -1}, "invalid value"),
     ],
 )
-def test_invalid_events_raise_event_error(guard: Guard, event: dict, message: str) -> None:
+def test_invalid_events_raise_event_error(guard: Guard, event: dict[str, Any], message: str) -> None:
     with pytest.raises(guardrail.EventError, match=message):
         guard.evaluate(event)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -130,9 +131,9 @@ def test_record_usage_run_and_approval_events(guard: Guard) -> None:
 
 
 def test_run_context_manager_reports_failure() -> None:
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
 
-    def spy(event: dict) -> None:
+    def spy(event: dict[str, Any]) -> None:
         seen.append(event)
 
     g = Guard.default(evaluators=[spy])
@@ -145,9 +146,9 @@ def test_run_context_manager_reports_failure() -> None:
 
 
 def test_evaluate_takes_the_json_form_and_fills_ts_and_defaults(guard: Guard) -> None:
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
 
-    def spy(event: dict) -> None:
+    def spy(event: dict[str, Any]) -> None:
         seen.append(event)
 
     g = Guard.from_yaml("version: 1", evaluators=[spy], agent="a1", tags={"team": "pay"})
@@ -190,7 +191,8 @@ def test_scan_and_redact(guard: Guard) -> None:
 
 
 def test_action_enum_is_string_valued_and_ordered() -> None:
-    assert Action.REDACT == "redact" and str(Action.BLOCK) == "block"
+    redact: Action = Action.REDACT
+    assert redact == "redact" and str(Action.BLOCK) == "block"
     assert Action.ALLOW < Action.REDACT < Action.ESCALATE < Action.BLOCK
     assert Action.BLOCK > "escalate"
     assert sorted([Action.BLOCK, Action.ALLOW, Action.ESCALATE]) == [
@@ -199,7 +201,8 @@ def test_action_enum_is_string_valued_and_ordered() -> None:
         Action.BLOCK,
     ]
     assert Severity.CRITICAL > Severity.INFO
-    assert {Action.REDACT: 1}["redact"] == 1
+    by_action: dict[str, int] = {Action.REDACT: 1}
+    assert by_action["redact"] == 1
     with pytest.raises(TypeError):
         _ = Action.BLOCK < "nonsense"
 

@@ -18,12 +18,17 @@ from agents import (  # noqa: E402
     ToolInputGuardrailTripwireTriggered,
     Usage,
     function_tool,
+    set_tracing_disabled,
 )
 from agents.models.interface import Model  # noqa: E402
 from agents.testing import assistant_message, function_call  # noqa: E402
 
 from guardrail import Guard  # noqa: E402
 from guardrail.integrations.openai_agents import AgentGuard  # noqa: E402
+
+
+# No trace export either: these tests never touch the network.
+set_tracing_disabled(True)
 
 
 class FakeModel(Model):

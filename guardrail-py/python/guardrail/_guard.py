@@ -165,7 +165,7 @@ class Guard(_NativeGuard):
         """
         with open(path, encoding="utf-8") as f:
             text = f.read()
-        return cast(G, cls.from_yaml(text, **kwargs))
+        return cls.from_yaml(text, **kwargs)
 
     # -- runs -------------------------------------------------------------------------
 

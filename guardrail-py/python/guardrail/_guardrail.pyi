@@ -2,9 +2,26 @@
 
 from typing import Any, Callable, Iterable, Mapping, Optional, Union, final
 
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base
 
 from ._enums import Action, Layer, Severity
+
+__all__ = [
+    "Decision",
+    "EscalationRequired",
+    "Evaluator",
+    "EventError",
+    "Finding",
+    "Gate",
+    "Guard",
+    "GuardrailBlocked",
+    "GuardrailError",
+    "Policy",
+    "PolicyError",
+    "PolicyIssue",
+    "State",
+    "__version__",
+]
 
 __version__: str
 
@@ -164,6 +181,7 @@ class Evaluator:
 
 _EvaluatorArg = Union[Evaluator, Callable[[dict[str, Any]], Optional[Iterable[Mapping[str, Any]]]]]
 
+@disjoint_base
 class Guard:
     """Evaluates events against a compiled policy; immutable and thread-safe."""
 

@@ -285,5 +285,5 @@ def guard_tool(tool: BaseTool, guard: Guard, **context: Any) -> BaseTool:
         func=run,
         name=tool.name,
         description=tool.description,
-        args_schema=tool.args_schema,  # type: ignore[arg-type]
+        args_schema=tool.args_schema,
     )
