@@ -221,8 +221,9 @@ impl PyGate {
 #[pyclass(frozen, module = "guardrail", name = "Decision")]
 pub struct PyDecision {
     inner: Decision,
-    /// Per finding, its span in characters of the text it points at.
-    chars: Vec<Option<(usize, usize)>>,
+    /// The event decided on: the texts that character offsets are computed against, only
+    /// when `findings` is read.
+    event: Event,
 }
 
 /// The text a finding's path points at in `event` (the JSON form's pointer).
@@ -281,23 +282,20 @@ pub fn finding_chars<'t>(
 }
 
 impl PyDecision {
-    /// Wraps a decision about `event`, computing character spans only when there are findings.
-    pub fn new(inner: Decision, event: &Event) -> PyDecision {
-        let chars = if inner.findings.is_empty() {
-            Vec::new()
-        } else {
-            finding_chars(&inner.findings, |f| {
-                f.path.as_deref().and_then(|p| text_at(event, p))
-            })
-        };
-        PyDecision { inner, chars }
+    /// Wraps a decision about `event`.
+    pub fn new(inner: Decision, event: Event) -> PyDecision {
+        PyDecision { inner, event }
     }
 
     fn findings_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let event = &self.event;
+        let chars = finding_chars(&self.inner.findings, |f| {
+            f.path.as_deref().and_then(|p| text_at(event, p))
+        });
         let list = PyList::empty(py);
         for (i, f) in self.inner.findings.iter().enumerate() {
-            let chars = self.chars.get(i).copied().flatten();
-            list.append(Bound::new(py, PyFinding::new(f.clone(), chars))?)?;
+            let c = chars.get(i).copied().flatten();
+            list.append(Bound::new(py, PyFinding::new(f.clone(), c))?)?;
         }
         Ok(list)
     }

@@ -112,7 +112,42 @@ pub struct PyGuard {
     defaults: Context,
 }
 
+/// A float as JSON: NaN and infinities have no JSON form and are refused.
+fn finite(value: Option<f64>, what: &str) -> PyResult<Value> {
+    match value {
+        None => Ok(Value::Null),
+        Some(v) => serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| PyValueError::new_err(format!("`{what}` must be a finite number"))),
+    }
+}
+
 impl PyGuard {
+    /// Builds an event of type `kind` through its JSON form, so that it is validated
+    /// exactly like a dict event (`Event::from_value`). Null fields are left out.
+    fn validated(
+        &self,
+        kwargs: Option<&Bound<'_, PyDict>>,
+        kind: &str,
+        fields: Vec<(&str, Value)>,
+    ) -> PyResult<Event> {
+        let context = self.context(kwargs)?;
+        let ts = context.ts.unix_millis();
+        let Value::Object(mut map) = serde_json::to_value(context)
+            .map_err(|e| PyValueError::new_err(format!("cannot encode the context: {e}")))?
+        else {
+            return Err(PyValueError::new_err("cannot encode the context"));
+        };
+        map.insert("ts".into(), Value::from(ts));
+        map.insert("type".into(), Value::String(kind.into()));
+        for (key, value) in fields {
+            if !value.is_null() {
+                map.insert(key.into(), value);
+            }
+        }
+        Event::from_value(Value::Object(map)).map_err(|e| event_error(&e))
+    }
+
     fn context(&self, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Context> {
         let mut ctx = self.defaults.clone();
         ctx.ts = now();
@@ -125,7 +160,7 @@ impl PyGuard {
     fn run(&self, py: Python<'_>, event: Event) -> PyDecision {
         let (guard, state) = (&self.guard, &self.state_inner);
         let decision = py.detach(|| guard.evaluate(&event, state));
-        PyDecision::new(decision, &event)
+        PyDecision::new(decision, event)
     }
 
     fn check(
@@ -321,15 +356,15 @@ impl PyGuard {
             .map(convert::to_json)
             .transpose()?
             .unwrap_or(Value::Null);
-        let event = Event {
-            context: self.context(context)?,
-            kind: EventKind::ToolCall {
-                tool: name,
-                call_id,
-                args,
-            },
-        };
-        let event = Event::from_value(event_value(&event)?).map_err(|e| event_error(&e))?;
+        let event = self.validated(
+            context,
+            "tool_call",
+            vec![
+                ("tool", Value::String(name)),
+                ("call_id", call_id.map_or(Value::Null, Value::String)),
+                ("args", args),
+            ],
+        )?;
         Ok(self.run(py, event))
     }
 
@@ -346,19 +381,19 @@ impl PyGuard {
         duration_ms: Option<f64>,
         context: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyDecision> {
-        let status: ToolStatus = enum_arg(status, "status", "ok, error or timeout")?;
+        let _: ToolStatus = enum_arg(status, "status", "ok, error or timeout")?;
         let output = convert::to_json(output)?;
-        let event = Event {
-            context: self.context(context)?,
-            kind: EventKind::ToolResult {
-                tool: name,
-                call_id,
-                output,
-                status,
-                duration_ms,
-            },
-        };
-        let event = Event::from_value(event_value(&event)?).map_err(|e| event_error(&e))?;
+        let event = self.validated(
+            context,
+            "tool_result",
+            vec![
+                ("tool", Value::String(name)),
+                ("call_id", call_id.map_or(Value::Null, Value::String)),
+                ("output", output),
+                ("status", Value::String(status.into())),
+                ("duration_ms", finite(duration_ms, "duration_ms")?),
+            ],
+        )?;
         Ok(self.run(py, event))
     }
 
@@ -378,20 +413,20 @@ impl PyGuard {
         duration_ms: Option<f64>,
         context: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyDecision> {
-        let event = Event {
-            context: self.context(context)?,
-            kind: EventKind::LlmUsage {
-                model,
-                provider,
-                input_tokens,
-                output_tokens,
-                cached_input_tokens,
-                cache_write_tokens,
-                cost_usd,
-                duration_ms,
-            },
-        };
-        let event = Event::from_value(event_value(&event)?).map_err(|e| event_error(&e))?;
+        let event = self.validated(
+            context,
+            "llm_usage",
+            vec![
+                ("model", Value::String(model)),
+                ("provider", provider.map_or(Value::Null, Value::String)),
+                ("input_tokens", Value::from(input_tokens)),
+                ("output_tokens", Value::from(output_tokens)),
+                ("cached_input_tokens", Value::from(cached_input_tokens)),
+                ("cache_write_tokens", Value::from(cache_write_tokens)),
+                ("cost_usd", finite(cost_usd, "cost_usd")?),
+                ("duration_ms", finite(duration_ms, "duration_ms")?),
+            ],
+        )?;
         Ok(self.run(py, event))
     }
 
@@ -495,11 +530,4 @@ impl PyGuard {
     fn __repr__(&self) -> String {
         format!("Guard(policy_hash={:?})", self.guard.policy_hash())
     }
-}
-
-/// The JSON form of an event built from keyword arguments, so that it is validated exactly
-/// like a dict event (`Event::from_value`).
-fn event_value(event: &Event) -> PyResult<Value> {
-    serde_json::to_value(event)
-        .map_err(|e| PyValueError::new_err(format!("cannot encode the event: {e}")))
 }

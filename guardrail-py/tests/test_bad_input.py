@@ -27,11 +27,23 @@ def test_events_must_be_dicts(guard: Guard, event: Any) -> None:
         ({"type": "tool_call", "tool": "", "args": {}}, "`tool` must not be empty"),
         ({"type": "run_end", "outcome": "success", "quality": 7}, "quality"),
         ({"type": "llm_usage", "model": "m", "input_tokens": -1}, "invalid value"),
+        ({"type": "llm_usage", "model": "m", "cost_usd": -1.0}, "non-negative"),
     ],
 )
 def test_invalid_events_raise_event_error(guard: Guard, event: dict[str, Any], message: str) -> None:
     with pytest.raises(guardrail.EventError, match=message):
         guard.evaluate(event)
+
+
+def test_keyword_checks_are_validated_like_dict_events(guard: Guard) -> None:
+    with pytest.raises(guardrail.EventError, match="`tool` must not be empty"):
+        guard.check_tool_call("", {})
+    with pytest.raises(guardrail.EventError, match="`tool` must not be empty"):
+        guard.check_tool_result("", "x")
+    with pytest.raises(guardrail.EventError, match="duration_ms"):
+        guard.check_tool_result("t", "x", duration_ms=-3.0)
+    with pytest.raises(guardrail.EventError, match="cost_usd"):
+        guard.record_usage("m", cost_usd=-0.5)
 
 
 def test_event_error_is_a_guardrail_error() -> None:
@@ -88,6 +100,8 @@ def test_wrong_types_raise_type_errors(guard: Guard, call: Any) -> None:
         lambda g: g.check_tool_call("t", {"n": float("nan")}),
         lambda g: g.check_tool_call("t", {"n": float("inf")}),
         lambda g: g.check_tool_call("t", {"n": 2**70}),
+        lambda g: g.check_tool_result("t", "x", duration_ms=float("nan")),
+        lambda g: g.record_usage("m", cost_usd=float("inf")),
     ],
 )
 def test_wrong_values_raise_value_errors(guard: Guard, call: Any) -> None:
