@@ -1,5 +1,6 @@
 //! `guardrail`: scan texts and files, check policies, replay recorded agent sessions.
 
+mod reference;
 mod replay;
 mod scan;
 
@@ -45,6 +46,8 @@ enum Command {
     DefaultPolicy,
     /// Print the JSON Schema of the policy document.
     PolicySchema,
+    /// Print the policy reference table (the generated part of docs/POLICY.md).
+    PolicyReference,
 }
 
 /// Loads the policy at `path`, or the built-in one.
@@ -115,6 +118,10 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::DefaultPolicy => {
             print!("{}", guardrail_core::policy::DEFAULT_POLICY_YAML);
+            ExitCode::SUCCESS
+        }
+        Command::PolicyReference => {
+            print!("{}", reference::markdown(&Policy::json_schema()));
             ExitCode::SUCCESS
         }
         Command::PolicySchema => {

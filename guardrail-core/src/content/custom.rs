@@ -7,7 +7,7 @@
 use crate::decision::{Action, Layer, Severity, Span};
 use crate::policy::Diagnostics;
 use crate::scan::{Channel, Detector, Hit};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -248,6 +248,8 @@ pub(crate) fn compile(
         match AhoCorasickBuilder::new()
             .ascii_case_insensitive(case == 0)
             .match_kind(MatchKind::Standard)
+            // Policies hold few keywords: a DFA is small and the fastest to search.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
         {
             Ok(ac) => keywords.push((ac, owners)),
