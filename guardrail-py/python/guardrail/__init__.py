@@ -1,4 +1,4 @@
-"""guardrail: guardrails for autonomous AI agents.
+r"""guardrail: guardrails for autonomous AI agents.
 
 One Rust engine (five layers: constraints, content, observe, gates, governance) that looks at
 what an agent does and returns one decision: ``allow < redact < escalate < block``.
