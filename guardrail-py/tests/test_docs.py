@@ -39,6 +39,7 @@ def test_doc_has_examples() -> None:
         "guardrail",
         "guardrail._guard",
         "guardrail._enums",
+        "guardrail.events",
         "guardrail.integrations.langchain",
         "guardrail.integrations.openai_agents",
     ],

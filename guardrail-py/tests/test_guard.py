@@ -229,3 +229,33 @@ def test_hash_operator_needs_a_salt() -> None:
     )
     d = g.check_output("db1.corp")
     assert d.text is not None and d.text.startswith("[host:")
+
+
+def test_typed_events_are_the_same_json(guard: Guard) -> None:
+    from guardrail import events
+
+    ctx = events.Context(agent="bot", run="r-1", ts=1_795_428_902_120, tags={"team": "pay"})
+    call = events.ToolCall("db", {"sql": "drop table t"}, call_id="c-1", context=ctx)
+    assert call.to_dict() == {
+        "type": "tool_call",
+        "tool": "db",
+        "args": {"sql": "drop table t"},
+        "call_id": "c-1",
+        "ts": 1_795_428_902_120,
+        "agent": "bot",
+        "run": "r-1",
+        "tags": {"team": "pay"},
+    }
+    assert guard.evaluate(call).action == "escalate"
+    assert guard.evaluate(events.ModelOutput("db1.corp.internal")).text == "[REDACTED:internal_hosts]"
+    for event in [
+        events.Prompt("hi", role="system"),
+        events.ToolResult("t", {"ok": True}, status="error", duration_ms=3.0),
+        events.LlmUsage("gpt-4o", input_tokens=10, cost_usd=0.001),
+        events.RunStart(context=events.Context(run="r-2")),
+        events.RunEnd("success", quality=0.9, context=events.Context(run="r-2")),
+    ]:
+        assert guard.evaluate(event).allowed, event
+    gate = guard.evaluate(call).gate
+    assert gate is not None
+    assert isinstance(guard.evaluate(events.Approval(gate.id, "alice", "db-owner")), Decision)

@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+from . import events
 from ._enums import Action, Layer, Severity
 from ._guard import Guard, Run, current_run
 from ._guardrail import (
@@ -59,4 +60,5 @@ __all__ = [
     "State",
     "__version__",
     "current_run",
+    "events",
 ]

@@ -12,11 +12,12 @@ import os
 import time
 import uuid
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Optional, TypeVar, Union, cast
+from typing import Any, Awaitable, Callable, Mapping, Optional, TypeVar, Union, cast
 
 from ._enums import Action
 from ._guardrail import Decision
 from ._guardrail import Guard as _NativeGuard
+from .events import Event
 
 __all__ = ["Guard", "Run", "current_run"]
 
@@ -166,6 +167,18 @@ class Guard(_NativeGuard):
         with open(path, encoding="utf-8") as f:
             text = f.read()
         return cls.from_yaml(text, **kwargs)
+
+    def evaluate(self, event: Union[Mapping[str, Any], Event]) -> Decision:
+        """Evaluates an event given in its JSON form (a dict) or as a typed event
+        (:mod:`guardrail.events`). A missing ``ts`` is read from the clock; missing context
+        comes from the guard's defaults.
+
+        >>> Guard.default().evaluate({"type": "prompt", "text": "hello"}).allowed
+        True
+        """
+        if isinstance(event, Event):
+            event = event.to_dict()
+        return super().evaluate(event)
 
     # -- runs -------------------------------------------------------------------------
 
@@ -340,7 +353,7 @@ class Guard(_NativeGuard):
         """``approve`` for asyncio code, run off the event loop."""
         return await _off_loop(functools.partial(self.approve, gate, approver, role, **kwargs))
 
-    async def aevaluate(self, event: dict[str, Any]) -> Decision:
+    async def aevaluate(self, event: Union[Mapping[str, Any], Event]) -> Decision:
         """``evaluate`` for asyncio code, run off the event loop."""
         return await _off_loop(functools.partial(self.evaluate, event))
 
