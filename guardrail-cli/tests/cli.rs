@@ -1,4 +1,5 @@
 //! End-to-end tests of the `guardrail` binary.
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
 use std::io::Write;
 use std::path::PathBuf;

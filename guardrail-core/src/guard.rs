@@ -25,6 +25,8 @@ use crate::content::custom;
 use crate::content::redact::{self, Operator};
 use crate::decision::{Action, Decision, Finding, Layer, Severity};
 use crate::event::{Event, EventKind, Role};
+use crate::gates::approvals::{self, GrantLookup};
+use crate::governance::{audit, budgets, showback, CostModel};
 use crate::policy::{glob_match, Diagnostics, FailMode, Mode, Override, Policy, PolicyDoc};
 use crate::scan::{Channel, Detector, Hit};
 use crate::state::{lock, State};
@@ -36,6 +38,7 @@ pub(crate) struct Compiled {
     pub hash: String,
     pub doc: PolicyDoc,
     detectors: Vec<Box<dyn Detector>>,
+    governance: crate::governance::Compiled,
 }
 
 impl Compiled {
@@ -75,10 +78,13 @@ impl Compiled {
                 "the default approver role must not be empty",
             );
         }
+        crate::gates::rights::validate(&doc.gates.classes, &doc.gates.decision_rights, diags);
+        let governance = doc.governance.compile(diags);
         Compiled {
             hash,
             doc,
             detectors,
+            governance,
         }
     }
 
@@ -169,6 +175,7 @@ pub struct GuardBuilder {
     shadow: Option<bool>,
     salt: Option<Vec<u8>>,
     evaluators: Vec<Box<dyn Evaluator>>,
+    cost_model: Option<Box<dyn CostModel>>,
 }
 
 impl GuardBuilder {
@@ -190,6 +197,13 @@ impl GuardBuilder {
         self
     }
 
+    /// The cost of `llm_usage` events that carry no `cost_usd` (a price table), for budgets
+    /// and showback. Without one, such events count their tokens and no money.
+    pub fn cost_model(mut self, model: impl CostModel + 'static) -> GuardBuilder {
+        self.cost_model = Some(Box::new(model));
+        self
+    }
+
     /// Builds the guard.
     pub fn build(self, policy: &Policy) -> Result<Guard, BuildError> {
         let doc = &policy.inner.doc;
@@ -208,6 +222,7 @@ impl GuardBuilder {
                 shadow,
                 salt: self.salt,
                 evaluators: self.evaluators,
+                cost_model: self.cost_model,
             }),
         })
     }
@@ -218,6 +233,7 @@ struct GuardInner {
     shadow: bool,
     salt: Option<Vec<u8>>,
     evaluators: Vec<Box<dyn Evaluator>>,
+    cost_model: Option<Box<dyn CostModel>>,
 }
 
 /// A compiled policy ready to evaluate events. Immutable, `Send + Sync`, cheap to clone:
@@ -376,6 +392,7 @@ impl Guard {
                 shadow: false,
                 salt: None,
                 evaluators: Vec::new(),
+                cost_model: None,
             }),
         }
     }
@@ -473,6 +490,11 @@ impl Guard {
                     self.scan_text(layer, text, &mut findings);
                 }
             }
+            if layer == Layer::Governance {
+                compiled
+                    .governance
+                    .check(&compiled.doc.governance, event, &mut findings);
+            }
             for evaluator in self.inner.evaluators.iter().filter(|e| e.layer() == layer) {
                 let mut reported = Vec::new();
                 let run = catch_unwind(AssertUnwindSafe(|| {
@@ -501,14 +523,9 @@ impl Guard {
         self.decide(event, state, findings, treatments)
     }
 
-    fn decide(
-        &self,
-        event: &Event,
-        state: &State,
-        findings: Vec<Finding>,
-        treatments: Vec<Treatment>,
-    ) -> Decision {
-        let compiled = self.compiled();
+    /// The action the findings ask for, and the one to enforce (shadow findings and shadow
+    /// mode hold back).
+    fn combine(&self, findings: &[Finding]) -> (Action, Action) {
         let action = findings
             .iter()
             .fold(Action::Allow, |a, f| a.combine(f.action));
@@ -520,19 +537,172 @@ impl Guard {
                 .filter(|f| !f.shadow)
                 .fold(Action::Allow, |a, f| a.combine(f.action))
         };
-        let mut decision = Decision::allow(self.policy_hash());
-        decision.action = action;
-        decision.enforced = enforced;
-        if action == Action::Redact {
-            self.redact_payload(&event.kind, &findings, &treatments, &mut decision);
+        (action, enforced)
+    }
+
+    /// Applies the stateful layers (approvals, approved and denied actions, budgets, gate
+    /// requests, showback) and appends the audit record, all under the audit lock so that
+    /// the chain's order is the order of the state changes.
+    fn decide(
+        &self,
+        event: &Event,
+        state: &State,
+        mut findings: Vec<Finding>,
+        mut treatments: Vec<Treatment>,
+    ) -> Decision {
+        let compiled = self.compiled();
+        let gov = &compiled.doc.governance;
+        // The team is looked up only where budgets or showback use it.
+        let team =
+            if gov.budgets.limits.is_empty() && !matches!(event.kind, EventKind::LlmUsage { .. }) {
+                None
+            } else {
+                compiled.governance.team(gov, event)
+            };
+        let usage = match &event.kind {
+            EventKind::LlmUsage {
+                cost_usd,
+                input_tokens,
+                output_tokens,
+                ..
+            } => Some((
+                cost_usd.or_else(|| {
+                    self.inner
+                        .cost_model
+                        .as_ref()
+                        .and_then(|m| m.cost_usd(&event.kind))
+                }),
+                *input_tokens,
+                *output_tokens,
+            )),
+            _ => None,
+        };
+        let tool_args = match &event.kind {
+            EventKind::ToolCall { args, .. } => Some(args),
+            _ => None,
+        };
+        let args_hash = if gov.audit.enabled {
+            tool_args.map(audit::args_sha256)
+        } else {
+            None
+        };
+        let fingerprint = std::cell::OnceCell::new();
+        let fp = || fingerprint.get_or_init(|| crate::gates::fingerprint(&event.kind));
+        let push = |f: Finding, findings: &mut Vec<Finding>, treatments: &mut Vec<Treatment>| {
+            let mut f = f;
+            treatments.push(self.apply_overrides(&mut f));
+            findings.push(f);
+        };
+
+        let mut audit_state = gov.audit.enabled.then(|| lock(&state.audit));
+        let mut gates = lock(&state.gates);
+        let mut gate_ref: Option<String> = None;
+        let mut approver: Option<String> = None;
+
+        if let EventKind::Approval {
+            gate,
+            approver: who,
+            role,
+            approve,
+            ..
+        } = &event.kind
+        {
+            let f = gates.answer(&compiled.doc.gates, event, gate, who, role, *approve);
+            push(f, &mut findings, &mut treatments);
+            gate_ref = Some(gate.clone());
+            approver = Some(who.clone());
         }
-        if enforced == Action::Escalate {
+        if tool_args.is_some() && !gates.denied.is_empty() {
+            if let Some(d) = gates.denied.get(fp().as_str()) {
+                let f = approvals::finding(
+                    "gates.denied",
+                    Action::Block,
+                    format!(
+                        "`{}` denied this exact action in gate `{}` at {}",
+                        d.approver, d.gate, d.ts
+                    ),
+                );
+                gate_ref = Some(d.gate.clone());
+                push(f, &mut findings, &mut treatments);
+            }
+        }
+        let mut grant = None;
+        if tool_args.is_some()
+            && !gates.granted.is_empty()
+            && self.combine(&findings).1 == Action::Escalate
+        {
+            match gates.lookup_grant(fp().as_str(), event) {
+                GrantLookup::Valid(g) => {
+                    for f in findings
+                        .iter_mut()
+                        .filter(|f| f.action == Action::Escalate && !f.shadow)
+                    {
+                        f.action = Action::Allow;
+                    }
+                    let by: Vec<String> = g
+                        .approvers
+                        .iter()
+                        .map(|a| format!("{} ({})", a.approver, a.role))
+                        .collect();
+                    let f = approvals::finding(
+                        "gates.approved",
+                        Action::Allow,
+                        format!(
+                            "approved in gate `{}` by {}; this exact action runs once",
+                            g.gate,
+                            by.join(", ")
+                        ),
+                    );
+                    push(f, &mut findings, &mut treatments);
+                    grant = Some(g.gate);
+                }
+                GrantLookup::Expired(id, at) => {
+                    let f = approvals::finding(
+                        "gates.expired",
+                        Action::Escalate,
+                        format!(
+                            "the approval of gate `{id}` expired at {at}; a new gate is opened"
+                        ),
+                    );
+                    push(f, &mut findings, &mut treatments);
+                }
+                GrantLookup::None => {}
+            }
+        }
+
+        let store = state.store.as_ref();
+        let may_reserve = self.combine(&findings).1 < Action::Escalate;
+        let mut budget_findings = Vec::new();
+        let reservation = budgets::apply(
+            &gov.budgets,
+            store,
+            event,
+            team,
+            usage.and_then(|u| u.0),
+            may_reserve,
+            &mut budget_findings,
+        );
+        for f in budget_findings {
+            push(f, &mut findings, &mut treatments);
+        }
+        if self.combine(&findings).1 >= Action::Escalate {
+            reservation.undo(store);
+        }
+        if let Some(id) = grant {
+            if self.combine(&findings).1 < Action::Escalate {
+                gates.redeem(fp().as_str(), &id);
+                gate_ref = Some(id);
+            }
+        }
+
+        let mut opened = None;
+        if self.combine(&findings).1 == Action::Escalate {
             let escalating: Vec<(&Finding, &Treatment)> = findings
                 .iter()
                 .zip(&treatments)
                 .filter(|(f, _)| f.action == Action::Escalate && !f.shadow)
                 .collect();
-            let role = escalating
+            let fallback = escalating
                 .iter()
                 .find_map(|(_, t)| t.approver_role.clone())
                 .unwrap_or_else(|| compiled.doc.gates.default_role.clone());
@@ -541,9 +711,69 @@ impl Guard {
                 .map(|(f, _)| format!("{}: {}", f.rule, f.message))
                 .collect();
             reason.dedup();
-            decision.gate =
-                Some(lock(&state.gates).open(&compiled.doc.gates, event, &role, reason.join("; ")));
+            let escalating: Vec<&Finding> = escalating.into_iter().map(|(f, _)| f).collect();
+            match approvals::route(&compiled.doc.gates, event, &escalating, &fallback) {
+                Ok(route) => {
+                    let request = gates.open_routed(event, &route, reason.join("; "), fp().clone());
+                    gate_ref = Some(request.id.clone());
+                    opened = Some(request);
+                }
+                Err(f) => push(*f, &mut findings, &mut treatments),
+            }
         }
+        drop(gates);
+
+        if let Some((cost, input, output)) = usage {
+            showback::record(
+                &gov.showback,
+                store,
+                event,
+                team,
+                cost.unwrap_or(0.0),
+                input,
+                output,
+            );
+        }
+
+        let (action, enforced) = self.combine(&findings);
+        if let Some(chain) = audit_state.as_mut() {
+            let mut reasons: Vec<String> = Vec::with_capacity(findings.len());
+            for f in &findings {
+                if !reasons.contains(&f.rule) {
+                    reasons.push(f.rule.clone());
+                }
+            }
+            chain.append(audit::AuditRecord {
+                action,
+                agent: event.context.agent.clone(),
+                approver,
+                args_sha256: args_hash,
+                decision: enforced,
+                event: event.kind.name().to_string(),
+                gate: gate_ref,
+                hash: String::new(),
+                policy: compiled.hash.clone(),
+                prev_hash: String::new(),
+                principal: event.context.principal.clone(),
+                reasons,
+                run: event.context.run.clone(),
+                seq: 0,
+                tool: match &event.kind {
+                    EventKind::ToolCall { tool, .. } => Some(tool.clone()),
+                    _ => None,
+                },
+                ts: event.context.ts,
+            });
+        }
+        drop(audit_state);
+
+        let mut decision = Decision::allow(self.policy_hash());
+        decision.action = action;
+        decision.enforced = enforced;
+        if action == Action::Redact {
+            self.redact_payload(&event.kind, &findings, &treatments, &mut decision);
+        }
+        decision.gate = opened;
         decision.findings = findings;
         decision
     }

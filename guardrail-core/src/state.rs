@@ -16,6 +16,7 @@
 //! ```
 
 use crate::gates::GateState;
+use crate::governance::audit::{AuditHead, AuditRecord, AuditState};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -28,6 +29,9 @@ pub trait CounterStore: Send + Sync {
     /// Adds `delta` to counter `key` unless the new value would exceed `limit`. Returns the
     /// new value, or `Err(current)` when the limit would be crossed. Atomic per key.
     fn try_add(&self, key: &str, delta: f64, limit: Option<f64>) -> Result<f64, f64>;
+    /// Subtracts up to `max` from counter `key` without taking it below 0, and returns the
+    /// amount subtracted. Atomic per key (budgets release reservations with it).
+    fn take(&self, key: &str, max: f64) -> f64;
     /// The current value of `key` (0 when absent).
     fn get(&self, key: &str) -> f64;
     /// Every counter, for snapshots.
@@ -56,13 +60,27 @@ impl MemoryStore {
 impl CounterStore for MemoryStore {
     fn try_add(&self, key: &str, delta: f64, limit: Option<f64>) -> Result<f64, f64> {
         let mut map = self.lock();
-        let current = map.get(key).copied().unwrap_or(0.0);
-        let next = current + delta;
+        // Look up before inserting: the key is allocated only the first time.
+        let slot = match map.get_mut(key) {
+            Some(slot) => slot,
+            None => map.entry(key.to_string()).or_insert(0.0),
+        };
+        let next = *slot + delta;
         if limit.is_some_and(|l| next > l) {
-            return Err(current);
+            return Err(*slot);
         }
-        map.insert(key.to_string(), next);
+        *slot = next;
         Ok(next)
+    }
+
+    fn take(&self, key: &str, max: f64) -> f64 {
+        let mut map = self.lock();
+        let Some(current) = map.get_mut(key) else {
+            return 0.0;
+        };
+        let taken = current.min(max).max(0.0);
+        *current -= taken;
+        taken
     }
 
     fn get(&self, key: &str) -> f64 {
@@ -79,6 +97,9 @@ impl CounterStore for MemoryStore {
 pub struct State {
     pub(crate) gates: Mutex<GateState>,
     pub(crate) store: Arc<dyn CounterStore>,
+    /// The audit chain. Its lock is held while a decision changes state (gates, budgets)
+    /// and appends its record, so records are gap-free and in the order of the changes.
+    pub(crate) audit: Mutex<AuditState>,
 }
 
 impl fmt::Debug for State {
@@ -105,6 +126,9 @@ pub struct StateSnapshot {
     /// Every counter of the store.
     #[serde(default)]
     pub counters: BTreeMap<String, f64>,
+    /// The audit chain's head (records are drained by the host, not snapshotted).
+    #[serde(default)]
+    pub audit: AuditHead,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -125,6 +149,7 @@ impl State {
         State {
             gates: Mutex::new(GateState::default()),
             store,
+            audit: Mutex::new(AuditState::default()),
         }
     }
 
@@ -134,6 +159,7 @@ impl State {
             version: 1,
             gates: lock(&self.gates).clone(),
             counters: self.store.entries().into_iter().collect(),
+            audit: lock(&self.audit).head.clone(),
         }
     }
 
@@ -151,12 +177,32 @@ impl State {
         State {
             gates: Mutex::new(snapshot.gates),
             store,
+            audit: Mutex::new(AuditState {
+                head: snapshot.audit,
+                records: Vec::new(),
+            }),
         }
     }
 
     /// The counter store.
     pub fn store(&self) -> &dyn CounterStore {
         self.store.as_ref()
+    }
+
+    /// Takes the audit records appended since the last call, in chain order. The host
+    /// persists them; the state keeps only the chain's head.
+    pub fn take_audit_records(&self) -> Vec<AuditRecord> {
+        std::mem::take(&mut lock(&self.audit).records)
+    }
+
+    /// The audit chain's head: records appended so far and the last hash.
+    pub fn audit_head(&self) -> AuditHead {
+        lock(&self.audit).head.clone()
+    }
+
+    /// Cost, tokens and calls by team, agent, workflow and tag.
+    pub fn showback(&self) -> crate::governance::ShowbackReport {
+        crate::governance::showback::report(self.store.as_ref())
     }
 
     /// Gates waiting for approval.

@@ -2,7 +2,7 @@
 //! and constraint detector family implements.
 //!
 //! A detector family (secrets, PII, injection, custom rules, ...) lives in one folder of its
-//! layer and implements [`Detector`]. It reports [`Hit`]s with byte spans; the guard turns
+//! layer and implements the crate's detector trait. It reports hits with byte spans; the guard turns
 //! hits into [`Finding`](crate::Finding)s, applies the policy's action overrides and shadow
 //! settings, and redacts.
 
