@@ -39,6 +39,13 @@ create_exception!(
     "Raised by `Decision.raise_for_action()` when the enforced action is `escalate`; `decision` and `gate` hold the request."
 );
 
+create_exception!(
+    guardrail,
+    AuditError,
+    GuardrailError,
+    "An audit chain that does not verify; `kind` (edited, removed, inserted, reordered, truncated) and `index` locate the break."
+);
+
 /// One problem of a policy, as found by the loader.
 #[pyclass(frozen, module = "guardrail", name = "PolicyIssue")]
 pub struct PyPolicyIssue {

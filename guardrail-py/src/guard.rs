@@ -6,6 +6,7 @@ use crate::convert;
 use crate::decision::{finding_chars, PyDecision, PyFinding};
 use crate::errors::{build_error, event_error};
 use crate::evaluator::hooks;
+use crate::governance::PyCostModel;
 use crate::policy::{text_arg, PyPolicy, PyState};
 use guardrail_core::event::{Context, Event, EventKind, Role, ToolStatus};
 use guardrail_core::{Channel, Guard, State, Timestamp};
@@ -189,10 +190,11 @@ impl PyGuard {
     ///
     /// Keywords: `shadow` forces shadow mode on or off; `hash_salt` is the secret salt of the
     /// `hash` redaction operator; `evaluators` adds Python classifiers (callables or
-    /// `Evaluator`s); `state` shares or restores a `State`; `agent`, `workflow`, `env`,
+    /// `Evaluator`s); `cost_model` prices `llm_usage` events that carry no cost (a callable
+    /// taking the event dict, returning USD or None); `state` shares or restores a `State`; `agent`, `workflow`, `env`,
     /// `principal` and `tags` are the default context of every event.
     #[new]
-    #[pyo3(signature = (policy=None, *, shadow=None, hash_salt=None, evaluators=None, state=None, agent=None, workflow=None, env=None, principal=None, tags=None))]
+    #[pyo3(signature = (policy=None, *, shadow=None, hash_salt=None, evaluators=None, cost_model=None, state=None, agent=None, workflow=None, env=None, principal=None, tags=None))]
     #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
         py: Python<'_>,
@@ -200,6 +202,7 @@ impl PyGuard {
         shadow: Option<bool>,
         hash_salt: Option<&Bound<'_, PyAny>>,
         evaluators: Option<&Bound<'_, PyAny>>,
+        cost_model: Option<Bound<'_, PyAny>>,
         state: Option<Bound<'_, PyState>>,
         agent: Option<String>,
         workflow: Option<String>,
@@ -226,6 +229,9 @@ impl PyGuard {
         }
         for hook in hooks(py, evaluators)? {
             builder = builder.evaluator(hook);
+        }
+        if let Some(model) = cost_model {
+            builder = builder.cost_model(PyCostModel::new(model)?);
         }
         let guard = builder
             .build(&policy.get().inner)

@@ -8,6 +8,7 @@ mod convert;
 mod decision;
 mod errors;
 mod evaluator;
+mod governance;
 mod guard;
 mod policy;
 
@@ -36,5 +37,7 @@ fn _guardrail(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "EscalationRequired",
         py.get_type::<errors::EscalationRequired>(),
     )?;
+    m.add("AuditError", py.get_type::<errors::AuditError>())?;
+    m.add_function(wrap_pyfunction!(governance::verify_audit, m)?)?;
     Ok(())
 }

@@ -168,6 +168,22 @@ impl PyState {
         convert::serialize_to_py(py, &self.inner.pending_gates())
     }
 
+    /// Takes the audit records appended since the last call (dicts, in chain order). Store
+    /// them; the state keeps only the chain's head. Empty unless `governance.audit.enabled`.
+    fn take_audit_records<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::serialize_to_py(py, &self.inner.take_audit_records())
+    }
+
+    /// The audit chain's head: `{"seq": records so far, "hash": the last record's hash}`.
+    fn audit_head<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::serialize_to_py(py, &self.inner.audit_head())
+    }
+
+    /// Cost, tokens and calls by team, agent, workflow and tag.
+    fn showback<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::serialize_to_py(py, &self.inner.showback())
+    }
+
     fn __repr__(&self) -> String {
         format!("State(pending_gates={})", self.inner.pending_gates().len())
     }

@@ -162,6 +162,18 @@ def test_escalation_becomes_an_approval_bound_to_the_gate(guard: Guard) -> None:
     assert resumed.final_output == "Migration applied."
 
 
+def test_refused_answer_leaves_the_call_waiting(guard: Guard) -> None:
+    ag = AgentGuard(guard)
+    model = FakeModel([[function_call("run_sql", {"sql": "ALTER TABLE a ADD b int"}, call_id="c5")]])
+    first = run(Runner.run(make_agent(ag, model, run_sql), "migrate"))
+    (item,) = first.interruptions
+    state = first.to_state()
+    d = ag.approve(state, item, approver="mallory", role="intern")
+    assert d.enforced == "block" and d.findings[0].rule == "gates.wrong_role"
+    assert "c5" in ag.gates, "the right person can still answer"
+    assert ran == []
+
+
 def test_denied_approval_rejects_the_call(guard: Guard) -> None:
     ag = AgentGuard(guard)
     model = FakeModel(

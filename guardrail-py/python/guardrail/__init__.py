@@ -25,6 +25,7 @@ from . import events
 from ._enums import Action, Layer, Severity
 from ._guard import Guard, Run, current_run
 from ._guardrail import (
+    AuditError,
     Decision,
     EscalationRequired,
     Evaluator,
@@ -38,10 +39,12 @@ from ._guardrail import (
     PolicyIssue,
     State,
     __version__,
+    verify_audit,
 )
 
 __all__ = [
     "Action",
+    "AuditError",
     "Decision",
     "EscalationRequired",
     "Evaluator",
@@ -61,4 +64,5 @@ __all__ = [
     "__version__",
     "current_run",
     "events",
+    "verify_audit",
 ]

@@ -7,6 +7,7 @@ from typing_extensions import Self, disjoint_base
 from ._enums import Action, Layer, Severity
 
 __all__ = [
+    "AuditError",
     "Decision",
     "EscalationRequired",
     "Evaluator",
@@ -21,6 +22,7 @@ __all__ = [
     "PolicyIssue",
     "State",
     "__version__",
+    "verify_audit",
 ]
 
 __version__: str
@@ -49,6 +51,19 @@ class EscalationRequired(GuardrailError):
 
     decision: Decision
     gate: Optional[Gate]
+
+class AuditError(GuardrailError):
+    """An audit chain that does not verify."""
+
+    kind: str
+    index: Optional[int]
+
+def verify_audit(
+    records: Iterable[Union[Mapping[str, Any], str]],
+    *,
+    head: Union[Mapping[str, Any], str, None] = None,
+    after: Union[Mapping[str, Any], str, None] = None,
+) -> None: ...
 
 @final
 class PolicyIssue:
@@ -89,6 +104,9 @@ class State:
     @staticmethod
     def restore(snapshot: Union[str, bytes, Mapping[str, Any]]) -> State: ...
     def pending_gates(self) -> list[dict[str, Any]]: ...
+    def take_audit_records(self) -> list[dict[str, Any]]: ...
+    def audit_head(self) -> dict[str, Any]: ...
+    def showback(self) -> dict[str, Any]: ...
 
 @final
 class Finding:
@@ -192,6 +210,7 @@ class Guard:
         shadow: Optional[bool] = None,
         hash_salt: Union[str, bytes, None] = None,
         evaluators: Optional[Iterable[_EvaluatorArg]] = None,
+        cost_model: Optional[Callable[[dict[str, Any]], Optional[float]]] = None,
         state: Optional[State] = None,
         agent: Optional[str] = None,
         workflow: Optional[str] = None,

@@ -109,7 +109,9 @@ class AgentGuard:
         self.on_block = on_block
         self.context = context
         self.gates: dict[str, Gate] = {}
-        self._approved: set[str] = set()
+        # Decisions made by `needs_approval`, reused by the tool input guardrail for the same
+        # call so that one call is one tool_call event.
+        self._decided: dict[str, Decision] = {}
         self._lock = threading.Lock()
         self.input_guardrail: InputGuardrail[Any] = InputGuardrail(
             guardrail_function=self._check_input, name="guardrail_input"
@@ -127,6 +129,11 @@ class AgentGuard:
     def _ctx(self, agent: Any) -> dict[str, Any]:
         ctx = {"agent": getattr(agent, "name", None), **self.context}
         return {k: v for k, v in ctx.items() if v is not None}
+
+    def _tool_ctx(self) -> dict[str, Any]:
+        # `needs_approval` is not told the agent, so tool calls carry the AgentGuard's own
+        # context in both places: the re-sent call after an approval must match the gate's.
+        return {k: v for k, v in self.context.items() if v is not None}
 
     # -- agent guardrails ---------------------------------------------------------------
 
@@ -161,20 +168,20 @@ class AgentGuard:
 
     async def _check_tool_input(self, data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutput:
         tc = data.context
-        d = await self.guard.acheck_tool_call(
-            tc.tool_name, _parse(tc.tool_arguments), call_id=tc.tool_call_id, **self._ctx(data.agent)
-        )
+        with self._lock:
+            d = self._decided.pop(tc.tool_call_id, None)
+        if d is None:
+            d = await self.guard.acheck_tool_call(
+                tc.tool_name, _parse(tc.tool_arguments), call_id=tc.tool_call_id, **self._tool_ctx()
+            )
         if d.enforced == Action.BLOCK:
             return self._stop(d, "tool call")
         if d.enforced == Action.ESCALATE:
-            with self._lock:
-                approved = tc.tool_call_id in self._approved
-            if not approved:
-                gate = d.gate
-                return ToolGuardrailFunctionOutput.reject_content(
-                    f"tool call needs approval (gate {gate.id if gate else '?'}): {_reasons(d)}",
-                    output_info=d,
-                )
+            gate = d.gate
+            return ToolGuardrailFunctionOutput.reject_content(
+                f"tool call needs approval (gate {gate.id if gate else '?'}): {_reasons(d)}",
+                output_info=d,
+            )
         return ToolGuardrailFunctionOutput.allow(output_info=d)
 
     async def _check_tool_output(
@@ -182,7 +189,7 @@ class AgentGuard:
     ) -> ToolGuardrailFunctionOutput:
         tc = data.context
         d = await self.guard.acheck_tool_result(
-            tc.tool_name, _dump(data.output), call_id=tc.tool_call_id, **self._ctx(data.agent)
+            tc.tool_name, _dump(data.output), call_id=tc.tool_call_id, **self._tool_ctx()
         )
         if d.enforced in _STOP:
             return self._stop(d, "tool result")
@@ -198,13 +205,12 @@ class AgentGuard:
         for a human when the guard escalates it; the gate is kept under the call id."""
 
         async def check(ctx: RunContextWrapper[Any], params: dict[str, Any], call_id: str) -> bool:
-            d = await self.guard.acheck_tool_call(tool_name, params, call_id=call_id, **self.context)
-            if d.enforced == Action.ESCALATE and d.gate is not None:
-                with self._lock:
-                    if call_id in self._approved:
-                        return False
+            d = await self.guard.acheck_tool_call(tool_name, params, call_id=call_id, **self._tool_ctx())
+            with self._lock:
+                self._decided[call_id] = d
+                if d.enforced == Action.ESCALATE and d.gate is not None:
                     self.gates[call_id] = d.gate
-                return True
+                    return True
             return False
 
         return check
@@ -230,23 +236,26 @@ class AgentGuard:
         approve: bool = True,
         comment: Optional[str] = None,
     ) -> Decision:
-        """Delivers a human's answer for an interrupted tool call to the guard's gate and to
-        the SDK run state. The call is approved in the SDK only when the guard accepts the
-        approval (``allowed``); otherwise it is rejected."""
+        """Delivers a human's answer for an interrupted tool call to the guard's gate, then to
+        the SDK's run state: a denial rejects the call; an approval the guard accepts
+        (``gates.approval_accepted``) approves it, and the re-sent call then passes the guard
+        once. An answer the guard refuses (wrong role, self-approval, expired) or that only
+        counts toward a quorum leaves the call waiting; the decision says why."""
         call_id = _call_id(item)
         with self._lock:
             gate = self.gates.get(call_id)
         if gate is None:
             raise KeyError(f"no guardrail gate for tool call `{call_id}`")
-        d = self.guard.approve(gate.id, approver, role, approve=approve, comment=comment, **self.context)
-        with self._lock:
-            self.gates.pop(call_id, None)
-        if approve and d.allowed:
+        d = self.guard.approve(gate.id, approver, role, approve=approve, comment=comment, **self._tool_ctx())
+        accepted = any(f.rule == "gates.approval_accepted" for f in d.findings)
+        if not approve or accepted:
             with self._lock:
-                self._approved.add(call_id)
-            state.approve(item)
-        else:
-            state.reject(item)
+                self.gates.pop(call_id, None)
+                self._decided.pop(call_id, None)
+            if accepted:
+                state.approve(item)
+            else:
+                state.reject(item)
         return d
 
 
