@@ -1,0 +1,467 @@
+//! PERSON without a model: a gazetteer of given names and surnames from US Census name
+//! statistics (see `data/README.md`), titles, and cues such as `Dear` or `my name is`.
+//!
+//! A run of capitalized words is a person when it starts with a title (`Dr. Alvarez`), or
+//! with a known given name followed by a surname-like word (`Maria Lopez`), or when a lone
+//! given name follows a greeting (`Hi Maria,`). Given names that are also common English words
+//! (`Will`, `May`, `Bill`) need a known surname after them.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+/// FNV-1a: the keys are short lowercase words, and SipHash's DoS resistance buys nothing for
+/// a fixed, shipped set.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Gazetteer = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+
+static GIVEN: LazyLock<Gazetteer> = LazyLock::new(|| {
+    include_str!("../../../data/given_names.txt")
+        .lines()
+        .collect()
+});
+static SURNAMES: LazyLock<Gazetteer> =
+    LazyLock::new(|| include_str!("../../../data/surnames.txt").lines().collect());
+
+/// Given names that are everyday words; alone or before an unknown word they are not names.
+const AMBIGUOUS: &[&str] = &[
+    "will",
+    "may",
+    "june",
+    "april",
+    "august",
+    "bill",
+    "mark",
+    "grant",
+    "hope",
+    "joy",
+    "faith",
+    "rose",
+    "art",
+    "bob",
+    "chance",
+    "chase",
+    "christian",
+    "dean",
+    "drew",
+    "earl",
+    "gay",
+    "guy",
+    "hunter",
+    "ivy",
+    "jack",
+    "jean",
+    "king",
+    "lane",
+    "long",
+    "major",
+    "miles",
+    "norman",
+    "page",
+    "pat",
+    "price",
+    "ray",
+    "rich",
+    "rod",
+    "royal",
+    "sky",
+    "summer",
+    "sunny",
+    "tad",
+    "van",
+    "wade",
+    "warren",
+    "young",
+    "dawn",
+    "eve",
+    "crystal",
+    "ruby",
+    "pearl",
+    "holly",
+    "iris",
+    "lily",
+    "daisy",
+    "amber",
+    "autumn",
+    "angel",
+    "star",
+    "max",
+    "son",
+    "don",
+    "sale",
+    "lee",
+    "case",
+    "carol",
+    "penny",
+    "sandy",
+    "rusty",
+    "buck",
+    "cash",
+    "clay",
+    "dale",
+    "glen",
+    "hall",
+    "les",
+    "lou",
+    "mason",
+    "my",
+    "an",
+    "in",
+    "so",
+    "see",
+    "thanks",
+    "hi",
+    "ok",
+    "best",
+    "dear",
+    "an",
+    "all",
+    "else",
+    "ever",
+    "love",
+    "ma",
+    "mae",
+    "many",
+    "else",
+    "erin",
+    "sol",
+    "tom",
+    "un",
+];
+
+/// Capitalized words that are not surnames even when unknown to the gazetteer.
+const NOT_SURNAME: &[&str] = &[
+    "street",
+    "avenue",
+    "road",
+    "inc",
+    "ltd",
+    "llc",
+    "corp",
+    "company",
+    "bank",
+    "university",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "the",
+    "and",
+    "team",
+    "support",
+    "customer",
+    "service",
+    "account",
+    "order",
+    "invoice",
+    "please",
+    "thanks",
+    "thank",
+    "hello",
+    "dear",
+    "regards",
+    "best",
+    "from",
+    "to",
+    "is",
+    "was",
+    "has",
+    "will",
+    "can",
+    "group",
+    "center",
+    "centre",
+    "hospital",
+    "school",
+    "airport",
+    "station",
+    "county",
+    "city",
+    "state",
+    "district",
+    "club",
+    "store",
+    "shop",
+    "ticket",
+    "request",
+    "update",
+    "status",
+    "error",
+    "warning",
+    "info",
+    "note",
+    "subject",
+    "re",
+    "fwd",
+    "fw",
+    "id",
+    "number",
+    "email",
+    "phone",
+    "address",
+    "name",
+    "user",
+    "there",
+    "everyone",
+    "all",
+    "folks",
+    "sir",
+    "madam",
+    "care",
+    "success",
+    "sales",
+    "billing",
+    "legal",
+    "acme",
+    "corp",
+    "new",
+    "york",
+];
+
+const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "dr", "prof", "sir"];
+const CUES: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "thanks",
+    "thank you",
+    "cheers",
+    "regards",
+    "name is",
+    "name:",
+    "i am",
+    "i'm",
+    "this is",
+    "contact",
+    "cc",
+    "from:",
+    "to:",
+    "signed",
+    "by",
+    "customer",
+    "customer:",
+    "patient",
+    "agent",
+    "attn",
+    "attn:",
+    "sincerely",
+    "spoke with",
+    "met with",
+    "talked to",
+    "name\": \"",
+    "name\":\"",
+    "regards",
+    "contact:",
+];
+
+fn lower(word: &str, buf: &mut [u8; 32]) -> Option<usize> {
+    let bytes = word.as_bytes();
+    if bytes.len() > buf.len() {
+        return None;
+    }
+    for (dst, &src) in buf.iter_mut().zip(bytes) {
+        *dst = src.to_ascii_lowercase();
+    }
+    Some(bytes.len())
+}
+
+fn in_set(set: &Gazetteer, word: &str) -> bool {
+    let mut buf = [0u8; 32];
+    lower(word, &mut buf)
+        .and_then(|n| buf.get(..n))
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .is_some_and(|w| set.contains(w))
+}
+
+fn in_list(list: &[&str], word: &str) -> bool {
+    list.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
+/// A word of a run, with its byte offsets in the text.
+#[derive(Debug, Clone, Copy)]
+struct Token<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+/// Persons in the capitalized run `text[start..end]`: `(start, end, confidence)`.
+pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize, f32)>) {
+    let Some(run) = text.get(start..end) else {
+        return;
+    };
+    let mut tokens: Vec<Token<'_>> = Vec::with_capacity(4);
+    let mut off = start;
+    for word in run.split(' ') {
+        let w = word.trim_end_matches('.');
+        tokens.push(Token {
+            text: w,
+            start: off,
+            end: off + w.len(),
+        });
+        off += word.len() + 1;
+    }
+    let before = text.get(..start).unwrap_or_default();
+    let found_before = out.len();
+    let mut i = 0;
+    while i < tokens.len() {
+        let Some(tok) = tokens.get(i).copied() else {
+            break;
+        };
+        let next = tokens.get(i + 1).copied();
+        let is_title = in_list(TITLES, tok.text);
+        if is_title {
+            if let Some(n) = next.filter(|n| !in_list(NOT_SURNAME, n.text)) {
+                let last = extend(&tokens, i + 1);
+                out.push((n.start, last.end, 0.85));
+                i = tokens
+                    .iter()
+                    .position(|t| t.start == last.start)
+                    .map_or(tokens.len(), |p| p + 1);
+                continue;
+            }
+        }
+        let given = in_set(&GIVEN, tok.text) && !in_list(NOT_SURNAME, tok.text);
+        if given {
+            let ambiguous = in_list(AMBIGUOUS, tok.text);
+            // Skip a middle initial or middle name.
+            let mut j = i + 1;
+            if let Some(m) = tokens.get(j) {
+                let initial = m.text.len() == 1 && tokens.get(j + 1).is_some();
+                if initial
+                    || (in_set(&GIVEN, m.text)
+                        && tokens.get(j + 1).is_some_and(|t| in_set(&SURNAMES, t.text)))
+                {
+                    j += 1;
+                }
+            }
+            if let Some(sur) = tokens
+                .get(j)
+                .filter(|t| t.text.len() > 1 && !in_list(NOT_SURNAME, t.text))
+            {
+                let known = in_set(&SURNAMES, sur.text);
+                if known || !ambiguous {
+                    out.push((tok.start, sur.end, if known { 0.8 } else { 0.6 }));
+                    i = j + 1;
+                    continue;
+                }
+            }
+            if !ambiguous && next.is_none() {
+                let cue = i
+                    .checked_sub(1)
+                    .and_then(|p| tokens.get(p))
+                    .map_or_else(|| ends_with_cue(before), |p| in_list(CUES, p.text));
+                out.push((tok.start, tok.end, if cue { 0.6 } else { 0.3 }));
+            }
+        }
+        i += 1;
+    }
+    // Unknown to the gazetteer (`Oluwaseun Adeyemi`), but right after a strong cue such as
+    // `Dear`, `Customer:` or `"name": "`: two or three capitalized words are taken as a name.
+    if out.len() == found_before && (2..=3).contains(&tokens.len()) && ends_with_cue(before) {
+        let plain = tokens
+            .iter()
+            .all(|t| t.text.len() > 1 && !in_list(NOT_SURNAME, t.text) && !in_list(TITLES, t.text));
+        if let (true, Some(first), Some(last)) = (plain, tokens.first(), tokens.last()) {
+            out.push((first.start, last.end, 0.6));
+        }
+    }
+}
+
+/// The last token of a name that starts at `from`: up to three capitalized words.
+fn extend<'a>(tokens: &[Token<'a>], from: usize) -> Token<'a> {
+    let mut last = from;
+    while last + 1 < tokens.len() && last + 1 < from + 3 {
+        match tokens.get(last + 1) {
+            Some(t) if !in_list(NOT_SURNAME, t.text) => last += 1,
+            _ => break,
+        }
+    }
+    tokens.get(last).copied().unwrap_or(Token {
+        text: "",
+        start: 0,
+        end: 0,
+    })
+}
+
+fn ends_with_cue(before: &str) -> bool {
+    let tail: String = before
+        .chars()
+        .rev()
+        .take(24)
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let tail = tail.trim_end().trim_end_matches(',').to_ascii_lowercase();
+    CUES.iter().any(|c| {
+        tail.ends_with(c)
+            && tail
+                .len()
+                .checked_sub(c.len() + 1)
+                .and_then(|p| tail.as_bytes().get(p))
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        persons(text, 0, text.len(), &mut out);
+        out.iter()
+            .filter(|p| p.2 >= 0.5)
+            .filter_map(|&(s, e, _)| text.get(s..e).map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn names_titles_and_cues() {
+        assert_eq!(find("Maria Lopez"), ["Maria Lopez"]);
+        assert_eq!(find("Dr. Alvarez"), ["Alvarez"]);
+        assert_eq!(find("John F. Kennedy"), ["John F. Kennedy"]);
+        assert!(find("Will Update").is_empty());
+        assert!(find("Customer Service").is_empty());
+        assert!(find("Maria").is_empty());
+        let mut out = Vec::new();
+        let t = "Hi Maria";
+        persons(t, 3, t.len(), &mut out);
+        assert_eq!(out.first().map(|p| p.2), Some(0.6));
+    }
+}
