@@ -8,6 +8,7 @@ use crate::errors::{build_error, event_error};
 use crate::evaluator::hooks;
 use crate::governance::PyCostModel;
 use crate::policy::{text_arg, PyPolicy, PyState};
+use crate::vault::PyVault;
 use guardrail_core::event::{Context, Event, EventKind, Role, ToolStatus};
 use guardrail_core::{Channel, Guard, State, Timestamp};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -531,6 +532,28 @@ impl PyGuard {
         let text = text_arg(text, "text")?;
         let guard = &self.guard;
         Ok(py.detach(|| guard.redact(channel, &text).0))
+    }
+
+    /// `text` with every PII finding the policy acts on replaced by a placeholder from
+    /// `vault` (`<EMAIL_1>`); the same value always gets the same placeholder within one
+    /// vault. Send the result to the model and `vault.restore(answer)` afterwards.
+    ///
+    /// ```python
+    /// vault = Vault()
+    /// guard.pseudonymize("Mail jane.doe@example.com", vault)   # 'Mail <EMAIL_1>'
+    /// ```
+    #[pyo3(signature = (text, vault, *, channel="user"))]
+    fn pseudonymize(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        vault: &Bound<'_, PyVault>,
+        channel: &str,
+    ) -> PyResult<String> {
+        let channel = channel_arg(channel)?;
+        let text = text_arg(text, "text")?;
+        let (guard, vault) = (&self.guard, vault.get());
+        Ok(py.detach(|| guard.pseudonymize(channel, &text, &mut vault.lock())))
     }
 
     fn __repr__(&self) -> String {

@@ -38,6 +38,7 @@ from ._guardrail import (
     PolicyError,
     PolicyIssue,
     State,
+    Vault,
     __version__,
     verify_audit,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "Run",
     "Severity",
     "State",
+    "Vault",
     "__version__",
     "current_run",
     "events",
