@@ -8,6 +8,13 @@ use std::hint::black_box;
 
 const PROMPT: &str = include_str!("peers/python/prompt_1k.txt");
 const PII_POLICY: &str = include_str!("peers/python/pii_policy.yaml");
+const OVERHEAD_POLICY: &str = include_str!("peers/python/overhead_policy.yaml");
+
+fn guard(yaml: &str) -> Option<Guard> {
+    Policy::from_yaml(yaml)
+        .ok()
+        .and_then(|p| Guard::builder().build(&p).ok())
+}
 
 fn checks(c: &mut Criterion) {
     let mut group = c.benchmark_group("python_overhead");
@@ -15,6 +22,9 @@ fn checks(c: &mut Criterion) {
     let state = State::new();
     let ts = Timestamp::from_unix_millis(1_795_428_902_120);
 
+    let Some(minimal) = guard(OVERHEAD_POLICY) else {
+        return;
+    };
     let default = Guard::with_default_policy();
     let prompt = Event::new(
         ts,
@@ -23,6 +33,9 @@ fn checks(c: &mut Criterion) {
             text: PROMPT.to_string(),
         },
     );
+    group.bench_function("minimal_prompt", |b| {
+        b.iter(|| black_box(minimal.evaluate(black_box(&prompt), &state)))
+    });
     group.bench_function("default_prompt", |b| {
         b.iter(|| black_box(default.evaluate(black_box(&prompt), &state)))
     });
@@ -39,9 +52,8 @@ fn checks(c: &mut Criterion) {
         b.iter(|| black_box(default.evaluate(black_box(&call), &state)))
     });
 
-    let pii = match Policy::from_yaml(PII_POLICY).map(|p| Guard::builder().build(&p)) {
-        Ok(Ok(g)) => g,
-        _ => return,
+    let Some(pii) = guard(PII_POLICY) else {
+        return;
     };
     let output = Event::new(
         ts,

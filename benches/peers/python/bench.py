@@ -20,6 +20,7 @@ from guardrail import Guard
 HERE = Path(__file__).resolve().parent
 TEXT = (HERE / "prompt_1k.txt").read_text(encoding="utf-8")
 PII_POLICY = (HERE / "pii_policy.yaml").read_text(encoding="utf-8")
+OVERHEAD_POLICY = (HERE / "overhead_policy.yaml").read_text(encoding="utf-8")
 
 UNITS = {"ps": 1e-6, "ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3, "s": 1e6}
 
@@ -53,12 +54,17 @@ def main() -> None:
     presidio = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
 
     default = Guard.default()
+    minimal = Guard.from_yaml(OVERHEAD_POLICY)
     pii = Guard.from_yaml(PII_POLICY)
     d = pii.check_output(TEXT)
     assert d.action == "redact", d
     found = sorted({f.rule for f in d.findings})
 
     cases = {
+        "minimal_prompt": (
+            "overhead policy: check_prompt(1 KB) -> redact (1 finding)",
+            lambda: minimal.check_prompt(TEXT),
+        ),
         "default_prompt": ("Guard.default().check_prompt(1 KB)", lambda: default.check_prompt(TEXT)),
         "default_tool_call": (
             "Guard.default().check_tool_call(args with 1 KB)",
@@ -83,13 +89,18 @@ def main() -> None:
     print(f"| PII policy: scan(1 KB) | | {scan:.2f} | |")
     print(f"| PII policy: redact(1 KB) | | {redact:.2f} | |")
     print()
+    out = default.check_output(TEXT)
+    default_found = sorted({f.rule for f in out.findings})
+    default_us = per_call_us(lambda: default.check_output(TEXT))
     ratio = presidio["per_call_us"] / python["pii_output"]
     print("| scanner, same 1 KB input, same run | per call (µs) | entities |")
     print("|---|---:|---|")
+    print(f"| guardrail (Python, built-in policy, check_output) | {default_us:.2f} | {', '.join(default_found)} |")
     print(f"| guardrail (Python, PII policy, check_output) | {python['pii_output']:.2f} | {', '.join(found)} |")
     print(f"| Presidio AnalyzerEngine (blank spaCy, pattern recognizers) | {presidio['per_call_us']:.0f} | {', '.join(presidio['entities'])} |")
     print()
-    print(f"Presidio / guardrail: {ratio:.0f}x")
+    print(f"Presidio / guardrail (built-in policy): {presidio['per_call_us'] / default_us:.0f}x")
+    print(f"Presidio / guardrail (PII policy): {ratio:.0f}x")
 
 
 if __name__ == "__main__":
