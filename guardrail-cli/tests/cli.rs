@@ -250,3 +250,18 @@ fn policy_reference_in_docs_is_current() {
         "docs/POLICY.md is out of date with the policy types: run scripts/bless-docs.sh"
     );
 }
+
+#[test]
+fn default_policy_finds_and_redacts_pii() {
+    let out = guardrail(
+        &["scan", "--redact"],
+        b"write to jane.doe@acme-corp.com today",
+    );
+    assert_eq!(stdout(&out), "write to [REDACTED:email] today");
+    let out = guardrail(
+        &["scan", "--format", "json"],
+        b"write to jane.doe@acme-corp.com today",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("\"rule\":\"pii.email\""));
+}

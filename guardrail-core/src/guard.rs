@@ -23,6 +23,7 @@
 
 use crate::content::custom;
 use crate::content::redact::{self, Operator};
+use crate::content::safety::{Classifier, SafetyDetector};
 use crate::decision::{Action, Decision, Finding, Layer, Severity};
 use crate::event::{Event, EventKind, Role};
 use crate::gates::approvals::{self, GrantLookup};
@@ -38,6 +39,7 @@ pub(crate) struct Compiled {
     pub hash: String,
     pub doc: PolicyDoc,
     detectors: Vec<Box<dyn Detector>>,
+    pub observe: crate::observe::CompiledObserve,
     governance: crate::governance::Compiled,
 }
 
@@ -46,6 +48,7 @@ impl Compiled {
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
         doc.constraints.compile(diags, &mut detectors);
         doc.content.compile(diags, &mut detectors);
+        let observe = doc.observe.compile("observe", diags);
         for layer in Layer::ALL {
             if let Some(rules) = custom::compile(&doc.rules, layer, diags) {
                 detectors.push(Box::new(rules));
@@ -84,6 +87,7 @@ impl Compiled {
             hash,
             doc,
             detectors,
+            observe,
             governance,
         }
     }
@@ -176,9 +180,19 @@ pub struct GuardBuilder {
     salt: Option<Vec<u8>>,
     evaluators: Vec<Box<dyn Evaluator>>,
     cost_model: Option<Box<dyn CostModel>>,
+    classifiers: Vec<Arc<dyn Classifier>>,
 }
 
 impl GuardBuilder {
+    /// Adds a host classifier (any model) whose label scores the policy's `content.safety`
+    /// settings turn into findings exactly like the built-in categories: a label named like a
+    /// category uses that category's threshold and action, any other label the section's
+    /// defaults. It runs on the safety section's channels.
+    pub fn classifier(mut self, classifier: Arc<dyn Classifier>) -> GuardBuilder {
+        self.classifiers.push(classifier);
+        self
+    }
+
     /// Forces shadow mode on (or off), whatever the policy says.
     pub fn shadow(mut self, shadow: bool) -> GuardBuilder {
         self.shadow = Some(shadow);
@@ -223,6 +237,14 @@ impl GuardBuilder {
                 salt: self.salt,
                 evaluators: self.evaluators,
                 cost_model: self.cost_model,
+                host_detectors: self
+                    .classifiers
+                    .into_iter()
+                    .filter_map(|c| {
+                        SafetyDetector::classifier_only(&doc.content.safety, c)
+                            .map(|d| Box::new(d) as Box<dyn Detector>)
+                    })
+                    .collect(),
             }),
         })
     }
@@ -234,6 +256,8 @@ struct GuardInner {
     salt: Option<Vec<u8>>,
     evaluators: Vec<Box<dyn Evaluator>>,
     cost_model: Option<Box<dyn CostModel>>,
+    /// Detectors the host supplied (classifier hooks), run after the policy's own.
+    host_detectors: Vec<Box<dyn Detector>>,
 }
 
 /// A compiled policy ready to evaluate events. Immutable, `Send + Sync`, cheap to clone:
@@ -393,6 +417,7 @@ impl Guard {
                 salt: None,
                 evaluators: Vec::new(),
                 cost_model: None,
+                host_detectors: Vec::new(),
             }),
         }
     }
@@ -418,7 +443,12 @@ impl Guard {
     /// Runs the text detectors of `layer` on one text, catching panics under the layer's
     /// fail mode.
     fn scan_text(&self, layer: Layer, text: &EventText<'_>, out: &mut Vec<Finding>) {
-        for detector in &self.compiled().detectors {
+        for detector in self
+            .compiled()
+            .detectors
+            .iter()
+            .chain(&self.inner.host_detectors)
+        {
             if detector.layer() != layer || !detector.wants(text.channel) {
                 continue;
             }
@@ -515,12 +545,45 @@ impl Guard {
                     ));
                 }
             }
+            if layer == Layer::Observe {
+                self.observe_event(event, state, &mut findings);
+            }
         }
         let treatments: Vec<Treatment> = findings
             .iter_mut()
             .map(|f| self.apply_overrides(f))
             .collect();
-        self.decide(event, state, findings, treatments)
+        let decision = self.decide(event, state, findings, treatments);
+        // Guardrail trigger counts per workflow and agent, for the operations view.
+        compiled
+            .observe
+            .record_findings(event, &decision.findings, &mut lock(&state.observe));
+        decision
+    }
+
+    /// Runs the observe layer (traces, aggregates, detectors, SLOs) on the event, catching
+    /// panics under the layer's fail mode.
+    fn observe_event(&self, event: &Event, state: &State, findings: &mut Vec<Finding>) {
+        let mut observed = Vec::new();
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            self.compiled()
+                .observe
+                .observe(event, &mut lock(&state.observe), &mut observed)
+        }));
+        findings.extend(observed);
+        if let Err(p) = run {
+            findings.push(internal_error(
+                Layer::Observe,
+                self.fail_mode(Layer::Observe),
+                "the observe layer",
+                &panic_message(p.as_ref()),
+            ));
+        }
+    }
+
+    /// The compiled observe section, for the export functions.
+    pub(crate) fn observe_policy(&self) -> &crate::observe::CompiledObserve {
+        &self.compiled().observe
     }
 
     /// The action the findings ask for, and the one to enforce (shadow findings and shadow
@@ -566,12 +629,15 @@ impl Guard {
                 output_tokens,
                 ..
             } => Some((
-                cost_usd.or_else(|| {
-                    self.inner
-                        .cost_model
-                        .as_ref()
-                        .and_then(|m| m.cost_usd(&event.kind))
-                }),
+                cost_usd
+                    .or_else(|| {
+                        self.inner
+                            .cost_model
+                            .as_ref()
+                            .and_then(|m| m.cost_usd(&event.kind))
+                    })
+                    // Without a host cost model, the observe layer's price table.
+                    .or_else(|| compiled.observe.usage_cost(&event.kind)),
                 *input_tokens,
                 *output_tokens,
             )),
@@ -1063,6 +1129,41 @@ overrides:
         assert_eq!(f.len(), 1);
         let (text, _) = g.redact(Channel::ModelOutput, "ticket TCK-77 drop table x");
         assert_eq!(text, "ticket [REDACTED:ticket] [REDACTED:drop] x");
+    }
+
+    struct Toxicity;
+    impl Classifier for Toxicity {
+        fn classify(&self, text: &str, _: Channel) -> Vec<(String, f32)> {
+            vec![(
+                "toxicity".into(),
+                if text.contains("idiot") { 0.97 } else { 0.02 },
+            )]
+        }
+    }
+
+    #[test]
+    fn host_classifier_labels_become_findings_through_the_policy() {
+        let p = Policy::from_yaml(
+            "version: 1\ncontent:\n  safety:\n    categories:\n      toxicity: {action: block, threshold: 0.9}\n",
+        )
+        .unwrap();
+        let g = Guard::builder()
+            .classifier(Arc::new(Toxicity))
+            .build(&p)
+            .unwrap();
+        let s = State::new();
+        let d = g.evaluate(&ev(json!({"type":"prompt","ts":1,"text":"you idiot"})), &s);
+        assert_eq!(d.enforced, Action::Block);
+        assert!(
+            d.findings.iter().any(|f| f.rule == "safety.toxicity"),
+            "{:?}",
+            d.findings
+        );
+        let d = g.evaluate(
+            &ev(json!({"type":"prompt","ts":1,"text":"thanks a lot"})),
+            &s,
+        );
+        assert!(!d.findings.iter().any(|f| f.rule == "safety.toxicity"));
     }
 
     #[test]

@@ -17,6 +17,7 @@
 
 use crate::gates::GateState;
 use crate::governance::audit::{AuditHead, AuditRecord, AuditState};
+use crate::observe::ObserveState;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -96,6 +97,7 @@ impl CounterStore for MemoryStore {
 /// threads; each layer locks only its own part.
 pub struct State {
     pub(crate) gates: Mutex<GateState>,
+    pub(crate) observe: Mutex<ObserveState>,
     pub(crate) store: Arc<dyn CounterStore>,
     /// The audit chain. Its lock is held while a decision changes state (gates, budgets)
     /// and appends its record, so records are gap-free and in the order of the changes.
@@ -126,6 +128,9 @@ pub struct StateSnapshot {
     /// Every counter of the store.
     #[serde(default)]
     pub counters: BTreeMap<String, f64>,
+    /// The observe layer: traces, rolling windows, detector baselines, SLO rings.
+    #[serde(default)]
+    pub observe: ObserveState,
     /// The audit chain's head (records are drained by the host, not snapshotted).
     #[serde(default)]
     pub audit: AuditHead,
@@ -148,6 +153,7 @@ impl State {
     pub fn with_store(store: Arc<dyn CounterStore>) -> State {
         State {
             gates: Mutex::new(GateState::default()),
+            observe: Mutex::new(ObserveState::default()),
             store,
             audit: Mutex::new(AuditState::default()),
         }
@@ -159,6 +165,7 @@ impl State {
             version: 1,
             gates: lock(&self.gates).clone(),
             counters: self.store.entries().into_iter().collect(),
+            observe: lock(&self.observe).clone(),
             audit: lock(&self.audit).head.clone(),
         }
     }
@@ -176,6 +183,7 @@ impl State {
         }
         State {
             gates: Mutex::new(snapshot.gates),
+            observe: Mutex::new(snapshot.observe),
             store,
             audit: Mutex::new(AuditState {
                 head: snapshot.audit,

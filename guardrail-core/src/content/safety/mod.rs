@@ -119,10 +119,6 @@ pub struct SafetyDetector {
     terms: Vec<(usize, f32)>,
     settings: Vec<Setting>,
     default: Setting,
-    #[allow(
-        dead_code,
-        reason = "read by the Detector impl, which the guard calls once wired"
-    )]
     channels: Vec<Channel>,
     classifier: Option<Arc<dyn Classifier>>,
 }
@@ -157,6 +153,19 @@ impl SafetyDetector {
     pub fn with_classifier(mut self, classifier: Arc<dyn Classifier>) -> SafetyDetector {
         self.classifier = Some(classifier);
         self
+    }
+
+    /// A detector that runs only `classifier`, judged by the policy's safety settings (the
+    /// guard's own detector already runs the lexical categories).
+    pub(crate) fn classifier_only(
+        config: &SafetyConfig,
+        classifier: Arc<dyn Classifier>,
+    ) -> Option<SafetyDetector> {
+        let mut diags = Diagnostics::default();
+        let mut detector = compile(config, &mut diags, "content.safety")?;
+        detector.ac = None;
+        detector.classifier = Some(classifier);
+        Some(detector)
     }
 
     /// Every category (and classifier label) at or above its threshold in `text`.
