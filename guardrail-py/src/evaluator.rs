@@ -191,3 +191,54 @@ pub fn hooks(py: Python<'_>, items: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<H
     }
     Ok(out)
 }
+
+/// A Python callable as a safety classifier (`GuardBuilder::classifier`): it receives the
+/// text and its channel name and returns label scores from 0 to 1 (a dict `{label: score}` or
+/// `(label, score)` pairs); the policy's `content.safety` settings turn them into findings.
+/// A callable that raises is reported through `sys.unraisablehook` and scores nothing; use an
+/// `Evaluator` where a failure must block (fail closed).
+pub struct PyClassifier {
+    callable: Py<PyAny>,
+}
+
+impl PyClassifier {
+    pub fn new(callable: Bound<'_, PyAny>) -> PyResult<PyClassifier> {
+        if !callable.is_callable() {
+            return Err(PyTypeError::new_err("a classifier must be callable"));
+        }
+        Ok(PyClassifier {
+            callable: callable.unbind(),
+        })
+    }
+
+    fn scores(out: &Bound<'_, PyAny>) -> PyResult<Vec<(String, f32)>> {
+        if out.is_none() {
+            return Ok(Vec::new());
+        }
+        if let Ok(d) = out.cast::<PyDict>() {
+            return d
+                .iter()
+                .map(|(k, v)| Ok((k.extract()?, v.extract()?)))
+                .collect();
+        }
+        out.try_iter()?.map(|item| item?.extract()).collect()
+    }
+}
+
+impl guardrail_core::content::safety::Classifier for PyClassifier {
+    fn classify(&self, text: &str, channel: guardrail_core::Channel) -> Vec<(String, f32)> {
+        Python::attach(|py| {
+            let callable = self.callable.bind(py);
+            match callable
+                .call1((text, channel.as_str()))
+                .and_then(|out| PyClassifier::scores(&out))
+            {
+                Ok(scores) => scores,
+                Err(e) => {
+                    e.write_unraisable(py, Some(callable));
+                    Vec::new()
+                }
+            }
+        })
+    }
+}

@@ -5,7 +5,7 @@
 use crate::convert;
 use crate::decision::{finding_chars, PyDecision, PyFinding};
 use crate::errors::{build_error, event_error};
-use crate::evaluator::hooks;
+use crate::evaluator::{hooks, PyClassifier};
 use crate::governance::PyCostModel;
 use crate::policy::{text_arg, PyPolicy, PyState};
 use crate::vault::PyVault;
@@ -191,11 +191,12 @@ impl PyGuard {
     ///
     /// Keywords: `shadow` forces shadow mode on or off; `hash_salt` is the secret salt of the
     /// `hash` redaction operator; `evaluators` adds Python classifiers (callables or
-    /// `Evaluator`s); `cost_model` prices `llm_usage` events that carry no cost (a callable
+    /// `Evaluator`s); `classifiers` adds safety classifiers (callables `(text, channel)` returning
+    /// label scores, judged by the policy's `content.safety` settings); `cost_model` prices `llm_usage` events that carry no cost (a callable
     /// taking the event dict, returning USD or None); `state` shares or restores a `State`; `agent`, `workflow`, `env`,
     /// `principal` and `tags` are the default context of every event.
     #[new]
-    #[pyo3(signature = (policy=None, *, shadow=None, hash_salt=None, evaluators=None, cost_model=None, state=None, agent=None, workflow=None, env=None, principal=None, tags=None))]
+    #[pyo3(signature = (policy=None, *, shadow=None, hash_salt=None, evaluators=None, classifiers=None, cost_model=None, state=None, agent=None, workflow=None, env=None, principal=None, tags=None))]
     #[allow(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
         py: Python<'_>,
@@ -203,6 +204,7 @@ impl PyGuard {
         shadow: Option<bool>,
         hash_salt: Option<&Bound<'_, PyAny>>,
         evaluators: Option<&Bound<'_, PyAny>>,
+        classifiers: Option<Vec<Bound<'_, PyAny>>>,
         cost_model: Option<Bound<'_, PyAny>>,
         state: Option<Bound<'_, PyState>>,
         agent: Option<String>,
@@ -230,6 +232,9 @@ impl PyGuard {
         }
         for hook in hooks(py, evaluators)? {
             builder = builder.evaluator(hook);
+        }
+        for classifier in classifiers.unwrap_or_default() {
+            builder = builder.classifier(Arc::new(PyClassifier::new(classifier)?));
         }
         if let Some(model) = cost_model {
             builder = builder.cost_model(PyCostModel::new(model)?);
@@ -532,6 +537,44 @@ impl PyGuard {
         let text = text_arg(text, "text")?;
         let guard = &self.guard;
         Ok(py.detach(|| guard.redact(channel, &text).0))
+    }
+
+    /// The spans finished since `after` as an OTLP JSON trace export: a dict with `json` (the
+    /// `ExportTraceServiceRequest` body, or None when there is no new span), `next` (pass it as
+    /// `after` next time) and `spans`.
+    ///
+    /// ```python
+    /// export = guard.otlp_traces()
+    /// if export["json"]: post(export["json"]); after = export["next"]
+    /// ```
+    #[pyo3(signature = (after=0))]
+    fn otlp_traces<'py>(&self, py: Python<'py>, after: u64) -> PyResult<Bound<'py, PyDict>> {
+        let (guard, state) = (&self.guard, &self.state_inner);
+        let export = py.detach(|| guard.otlp_traces(state, after));
+        let out = PyDict::new(py);
+        out.set_item("json", export.json)?;
+        out.set_item("next", export.next)?;
+        out.set_item("spans", export.spans)?;
+        Ok(out)
+    }
+
+    /// Cumulative metrics (OpenTelemetry GenAI conventions plus guardrail's own) as OTLP JSON.
+    fn otlp_metrics(&self, py: Python<'_>) -> String {
+        let (guard, state) = (&self.guard, &self.state_inner);
+        py.detach(|| guard.otlp_metrics(state))
+    }
+
+    /// The aggregates in the Prometheus text exposition format (serve it on `/metrics`).
+    fn prometheus_text(&self, py: Python<'_>) -> String {
+        let (guard, state) = (&self.guard, &self.state_inner);
+        py.detach(|| guard.prometheus_text(state))
+    }
+
+    /// The operations view (runs, rates, latency quantiles, cost, alerts) as a dict.
+    fn operations_view<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (guard, state) = (&self.guard, &self.state_inner);
+        let view = py.detach(|| guard.operations_view(state));
+        convert::serialize_to_py(py, &view)
     }
 
     /// `text` with every PII finding the policy acts on replaced by a placeholder from

@@ -61,12 +61,11 @@ impl PyVault {
     /// A vault restored from `to_json()` (a str or the parsed dict).
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let parsed: Result<Vault, serde_json::Error> =
-            if data.is_instance_of::<PyDict>() {
-                serde_json::from_value(convert::to_json(data)?)
-            } else {
-                serde_json::from_str(&text_arg(data, "vault")?)
-            };
+        let parsed: Result<Vault, serde_json::Error> = if data.is_instance_of::<PyDict>() {
+            serde_json::from_value(convert::to_json(data)?)
+        } else {
+            serde_json::from_str(&text_arg(data, "vault")?)
+        };
         parsed
             .map(|v| PyVault {
                 inner: Mutex::new(v),

@@ -57,7 +57,9 @@ def agent_loop(model: Any, tools: dict[str, Any], handler: Any, question: str) -
     raise AssertionError("the loop did not end")
 
 
-def test_tool_calling_loop_is_checked_and_redacted(guard: Guard) -> None:
+def test_tool_calling_loop_is_checked_and_redacted(policy_text: str) -> None:
+    seen: list[dict[str, Any]] = []
+    guard = Guard.from_yaml(policy_text, evaluators=[lambda e: seen.append(e)])
     fake = GenericFakeChatModel(
         messages=iter(
             [
@@ -67,7 +69,7 @@ def test_tool_calling_loop_is_checked_and_redacted(guard: Guard) -> None:
         )
     )
     model = guard_chat_model(fake, guard, workflow="refunds")
-    tools = {"lookup_order": guard_tool(lookup_order, guard)}
+    tools = {"lookup_order": guard_tool(lookup_order, guard, workflow="refunds")}
     handler = GuardrailCallbackHandler(guard, workflow="refunds")
     messages = agent_loop(model, tools, handler, "Where is order 1182?")
 
@@ -77,10 +79,30 @@ def test_tool_calling_loop_is_checked_and_redacted(guard: Guard) -> None:
     final = messages[-1]
     assert isinstance(final, AIMessage)
     assert final.content == "Order 1182 is stuck at [REDACTED:internal_hosts]; retrying."
-    kinds = [d.action for d in handler.decisions]
-    assert "redact" in kinds
-    # Prompts (system + user) of two model calls, one tool call and its result, two outputs.
-    assert len(handler.decisions) >= 6
+    kinds = [e["type"] for e in seen]
+    # Each event once: the handler skips what the wrappers check.
+    assert kinds.count("tool_call") == 1 and kinds.count("tool_result") == 1
+    assert kinds.count("model_output") == 1
+    assert kinds.count("prompt") == 4, "system + user prompt for each of the two model calls"
+    assert handler.decisions == []
+    assert {e.get("workflow") for e in seen} == {"refunds"}
+
+
+def test_callback_handler_alone_checks_everything(policy_text: str) -> None:
+    seen: list[dict[str, Any]] = []
+    guard = Guard.from_yaml(policy_text, evaluators=[lambda e: seen.append(e)])
+    fake = GenericFakeChatModel(
+        messages=iter([call("lookup_order", {"order_id": "7"}, "c1"), AIMessage("All good.")])
+    )
+    handler = GuardrailCallbackHandler(guard)
+    messages = agent_loop(fake, {"lookup_order": lookup_order}, handler, "status of 7?")
+    assert messages[-1].content == "All good."
+    kinds = [e["type"] for e in seen]
+    assert kinds.count("tool_call") == 1 and kinds.count("tool_result") == 1
+    assert kinds.count("model_output") == 1 and kinds.count("prompt") == 4
+    tool_result = next(d for d in handler.decisions if d.findings)
+    assert tool_result.action == "redact", "the handler sees the host name but cannot change it"
+    assert len(handler.decisions) == len(seen)
 
 
 def test_escalated_tool_call_stops_the_loop(guard: Guard) -> None:

@@ -2,12 +2,15 @@
 
 Two pieces, usable alone or together:
 
-- :class:`GuardrailCallbackHandler` observes a run and *stops* it: prompts, model output
-  and tool calls are checked, and a ``block`` or ``escalate`` raises ``GuardrailBlocked`` /
-  ``EscalationRequired`` out of ``invoke`` (callbacks cannot change what they see);
-- :func:`guard_chat_model` and :func:`guard_tool` wrap a model and a tool as runnables that
-  also *redact*: prompts and tool results going to the model, the model's text and its
-  tool-call arguments are replaced by the redacted versions.
+- :class:`GuardrailCallbackHandler` observes a run and *stops* it: prompts, model output,
+  tool calls and tool results are checked, and a ``block`` or ``escalate`` raises
+  ``GuardrailBlocked`` / ``EscalationRequired`` out of ``invoke`` (callbacks cannot change
+  what they see);
+- :func:`guard_chat_model` (prompts and the model's text) and :func:`guard_tool` (a tool's
+  arguments and result) wrap a model and a tool so that they also *redact*.
+
+Each event is checked once: the handler skips the runs the wrappers already check (they are
+tagged ``guardrail-checked``), so the three can be combined.
 
 >>> from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 >>> from langchain_core.messages import AIMessage
@@ -46,7 +49,10 @@ from .._enums import Action
 from .._guard import Guard, current_run
 from .._guardrail import Decision
 
-__all__ = ["GuardrailCallbackHandler", "guard_chat_model", "guard_tool"]
+__all__ = ["CHECKED_TAG", "GuardrailCallbackHandler", "guard_chat_model", "guard_tool"]
+
+CHECKED_TAG = "guardrail-checked"
+"""The tag of runs a wrapper checks; the callback handler skips them and their children."""
 
 
 def _context(context: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +98,24 @@ class GuardrailCallbackHandler(BaseCallbackHandler):
         self.context = context
         self.decisions: list[Decision] = []
         self._tools: dict[UUID, tuple[str, Optional[str], float]] = {}
+        self._skip: set[UUID] = set()
         self._lock = threading.Lock()
+
+    def _skipped(self, run_id: UUID, parent_run_id: Optional[UUID], tags: Optional[list[str]]) -> bool:
+        """Whether a wrapper already checks this run (or its parent); remembers it if so."""
+        with self._lock:
+            if CHECKED_TAG in (tags or []) or (parent_run_id is not None and parent_run_id in self._skip):
+                self._skip.add(run_id)
+                return True
+        return False
+
+    def _done(self, run_id: UUID) -> bool:
+        """Forgets a skipped run; True if it was one."""
+        with self._lock:
+            if run_id in self._skip:
+                self._skip.discard(run_id)
+                return True
+        return False
 
     def _keep(self, decision: Decision) -> None:
         with self._lock:
@@ -105,8 +128,12 @@ class GuardrailCallbackHandler(BaseCallbackHandler):
         messages: list[list[BaseMessage]],
         *,
         run_id: UUID,
+        parent_run_id: Optional[UUID] = None,
+        tags: Optional[list[str]] = None,
         **kwargs: Any,
     ) -> None:
+        if self._skipped(run_id, parent_run_id, tags):
+            return
         for batch in messages:
             for message in batch:
                 role, text = _role(message), _content_text(message)
@@ -114,12 +141,23 @@ class GuardrailCallbackHandler(BaseCallbackHandler):
                     self._keep(self.guard.check_prompt(text, role=role, **_context(self.context)))
 
     def on_llm_start(
-        self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, **kwargs: Any
+        self,
+        serialized: dict[str, Any],
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: Optional[UUID] = None,
+        tags: Optional[list[str]] = None,
+        **kwargs: Any,
     ) -> None:
+        if self._skipped(run_id, parent_run_id, tags):
+            return
         for prompt in prompts:
             self._keep(self.guard.check_prompt(prompt, **_context(self.context)))
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        if self._done(run_id):
+            return
         for generations in response.generations:
             for gen in generations:
                 text = gen.message.content if isinstance(gen, ChatGeneration) else gen.text
@@ -135,9 +173,13 @@ class GuardrailCallbackHandler(BaseCallbackHandler):
         input_str: str,
         *,
         run_id: UUID,
+        parent_run_id: Optional[UUID] = None,
+        tags: Optional[list[str]] = None,
         inputs: Optional[dict[str, Any]] = None,
         **kwargs: Any,
     ) -> None:
+        if self._skipped(run_id, parent_run_id, tags):
+            return
         name = str((serialized or {}).get("name") or "tool")
         call_id = kwargs.get("tool_call_id")
         args: Any = inputs if inputs is not None else _maybe_json(input_str)
@@ -148,9 +190,13 @@ class GuardrailCallbackHandler(BaseCallbackHandler):
         )
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        if self._done(run_id):
+            return
         self._tool_done(run_id, output, "ok")
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        if self._done(run_id):
+            return
         with self._lock:
             known = run_id in self._tools
         if known:
@@ -199,9 +245,11 @@ def _to_messages(value: Any) -> list[BaseMessage]:
 
 
 def guard_chat_model(model: Runnable[Any, Any], guard: Guard, **context: Any) -> Runnable[Any, Any]:
-    """Wraps a chat model (tools bound or not) so that its input messages and its output are
-    checked and redacted. Raises ``GuardrailBlocked`` / ``EscalationRequired`` on a block or an
-    escalation of a prompt, the output or a requested tool call.
+    """Wraps a chat model (tools bound or not): user and system prompts going in and the
+    model's text coming out are checked and redacted; a block or an escalation raises
+    ``GuardrailBlocked`` / ``EscalationRequired`` and the model is not called (or its answer
+    not returned). Tool calls and results are the business of :func:`guard_tool` (or the
+    callback handler), so each is checked once, when it runs.
 
     >>> # chat = guard_chat_model(ChatOpenAI().bind_tools(tools), guard, agent="billing-bot")
     """
@@ -211,44 +259,22 @@ def guard_chat_model(model: Runnable[Any, Any], guard: Guard, **context: Any) ->
         for message in _to_messages(value):
             text = _content_text(message)
             role = _role(message)
-            d: Optional[Decision] = None
             if role is not None and text is not None:
-                d = guard.check_prompt(text, role=role, **_context(context))
-            elif isinstance(message, ToolMessage) and text is not None:
-                d = guard.check_tool_result(
-                    message.name or "tool",
-                    text,
-                    call_id=message.tool_call_id,
-                    **_context(context),
-                )
-            if d is not None:
-                d.raise_for_action()
+                d = guard.check_prompt(text, role=role, **_context(context)).raise_for_action()
                 if d.enforced == Action.REDACT and d.text is not None:
                     message = message.model_copy(update={"content": d.text})
             out.append(message)
         return out
 
     def after(message: Any) -> Any:
-        if not isinstance(message, AIMessage):
-            return message
-        update: dict[str, Any] = {}
-        if isinstance(message.content, str) and message.content:
+        if isinstance(message, AIMessage) and isinstance(message.content, str) and message.content:
             d = guard.check_output(message.content, **_context(context)).raise_for_action()
             if d.enforced == Action.REDACT and d.text is not None:
-                update["content"] = d.text
-        calls = []
-        for call in message.tool_calls:
-            d = guard.check_tool_call(
-                call["name"], call["args"], call_id=call.get("id"), **_context(context)
-            ).raise_for_action()
-            if d.enforced == Action.REDACT and isinstance(d.args, dict):
-                call = {**call, "args": d.args}
-            calls.append(call)
-        if calls:
-            update["tool_calls"] = calls
-        return message.model_copy(update=update) if update else message
+                return message.model_copy(update={"content": d.text})
+        return message
 
-    return RunnableLambda(before, name="guardrail_input") | model | RunnableLambda(
+    checked = model.with_config(tags=[CHECKED_TAG])
+    return RunnableLambda(before, name="guardrail_input") | checked | RunnableLambda(
         after, name="guardrail_output"
     )
 
@@ -286,4 +312,5 @@ def guard_tool(tool: BaseTool, guard: Guard, **context: Any) -> BaseTool:
         name=tool.name,
         description=tool.description,
         args_schema=tool.args_schema,
+        tags=[CHECKED_TAG],
     )
