@@ -40,6 +40,8 @@ pub(crate) struct Compiled {
     pub doc: PolicyDoc,
     detectors: Vec<Box<dyn Detector>>,
     pub observe: crate::observe::CompiledObserve,
+    /// The tool registry that checks `tool_call` events.
+    tools: crate::constraints::tools::Tools,
     governance: crate::governance::Compiled,
 }
 
@@ -47,6 +49,7 @@ impl Compiled {
     pub(crate) fn compile(doc: PolicyDoc, hash: String, diags: &mut Diagnostics) -> Compiled {
         let mut detectors: Vec<Box<dyn Detector>> = Vec::new();
         doc.constraints.compile(diags, &mut detectors);
+        let tools = doc.constraints.compile_tools(diags);
         doc.content.compile(diags, &mut detectors);
         let observe = doc.observe.compile("observe", diags);
         for layer in Layer::ALL {
@@ -88,6 +91,7 @@ impl Compiled {
             doc,
             detectors,
             observe,
+            tools,
             governance,
         }
     }
@@ -471,6 +475,31 @@ impl Guard {
         }
     }
 
+    /// Checks a tool call against the policy's tool registry (schema, endpoints, SQL,
+    /// shell), catching panics under the constraints layer's fail mode. Findings point into
+    /// the event: `/args/...` for an argument, `/tool` for the tool itself.
+    fn check_tool_call(&self, tool: &str, args: &serde_json::Value, out: &mut Vec<Finding>) {
+        let mut hits = Vec::new();
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            self.compiled().tools.check_call(tool, args, &mut hits)
+        }));
+        match run {
+            Ok(()) => out.extend(hits.into_iter().map(|(pointer, hit)| {
+                let path = match pointer {
+                    Some(pointer) => format!("/args{pointer}"),
+                    None => "/tool".to_string(),
+                };
+                finding_from_hit(Layer::Constraints, hit, Some(path))
+            })),
+            Err(p) => out.push(internal_error(
+                Layer::Constraints,
+                self.fail_mode(Layer::Constraints),
+                "the tool registry",
+                &panic_message(p.as_ref()),
+            )),
+        }
+    }
+
     /// Applies the policy's overrides to a finding and returns its redaction and gate
     /// treatment.
     fn apply_overrides(&self, f: &mut Finding) -> Treatment {
@@ -518,6 +547,11 @@ impl Guard {
             if !oversized {
                 for text in &texts {
                     self.scan_text(layer, text, &mut findings);
+                }
+                if let (Layer::Constraints, EventKind::ToolCall { tool, args, .. }) =
+                    (layer, &event.kind)
+                {
+                    self.check_tool_call(tool, args, &mut findings);
                 }
             }
             if layer == Layer::Governance {

@@ -3,6 +3,7 @@
 //! shell).
 
 pub mod limits;
+pub mod tools;
 
 use crate::policy::Diagnostics;
 use crate::scan::Detector;
@@ -15,11 +16,19 @@ use serde::{Deserialize, Serialize};
 pub struct ConstraintsPolicy {
     /// Size limits on what agents send and receive.
     pub limits: limits::LimitsPolicy,
+    /// The tool registry: every tool with its JSON Schema, and which arguments are URLs,
+    /// SQL or shell commands.
+    pub tools: tools::ToolsConfig,
 }
 
 impl ConstraintsPolicy {
     /// Builds the constraints layer's text detectors, reporting problems at their paths.
     pub(crate) fn compile(&self, diags: &mut Diagnostics, _detectors: &mut Vec<Box<dyn Detector>>) {
         self.limits.validate(diags);
+    }
+
+    /// Builds the tool registry that checks `tool_call` events.
+    pub(crate) fn compile_tools(&self, diags: &mut Diagnostics) -> tools::Tools {
+        tools::Tools::compile(&self.tools, "constraints.tools", diags)
     }
 }
