@@ -4,14 +4,14 @@
 //! send SQL or shell commands no reviewer would let through. This module checks one
 //! `tool_call` against the policy's tool registry:
 //!
-//! - [`registry`]: the registry itself (imported as-is from an OpenAI `tools` array or an MCP
+//! - `registry`: the registry itself (imported as-is from an OpenAI `tools` array or an MCP
 //!   `tools/list` result) and the unknown-tool check, with did-you-mean suggestions;
-//! - [`schema`]: the arguments against the tool's JSON Schema, the one the model was given;
-//! - [`endpoints`]: URL arguments against scheme / host allow and deny lists and SSRF targets;
-//! - [`sql`]: SQL arguments classified with a real parser (read-only, DDL, unbounded writes);
-//! - [`shell`]: shell arguments split into words and checked against destructive patterns.
+//! - `schema`: the arguments against the tool's JSON Schema, the one the model was given;
+//! - `endpoints`: URL arguments against scheme / host allow and deny lists and SSRF targets;
+//! - `sql`: SQL arguments classified with a real parser (read-only, DDL, unbounded writes);
+//! - `shell`: shell arguments split into words and checked against destructive patterns.
 //!
-//! Everything is compiled once per policy ([`Tools::compile`]); [`Tools::check_call`] only
+//! Everything is compiled once per policy (`Tools::compile`); `Tools::check_call` only
 //! reads.
 
 mod endpoints;
