@@ -354,7 +354,7 @@ func TestManyGoroutinesShareOneGuard(t *testing.T) {
 		t.Fatalf("%d distinct gates, want %d", len(gates), goroutines*calls)
 	}
 	snap, _ := s.Snapshot()
-	if n := strings.Count(string(snap), `"fingerprint"`); n != goroutines*calls {
+	if n := strings.Count(string(snap), `"expires_at"`); n != goroutines*calls {
 		t.Fatalf("state holds %d gates, want %d", n, goroutines*calls)
 	}
 }

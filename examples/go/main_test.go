@@ -77,7 +77,7 @@ func TestInjectedToolOutputIsBlocked(t *testing.T) {
 	if code != http.StatusForbidden || a.Decision != "block" || a.Output != "" {
 		t.Fatalf("%d %+v", code, a)
 	}
-	if !strings.Contains(a.Reasons[0], "custom.mail_exfiltration") {
+	if !strings.Contains(strings.Join(a.Reasons, " "), "custom.mail_exfiltration") {
 		t.Fatalf("reasons %v", a.Reasons)
 	}
 }

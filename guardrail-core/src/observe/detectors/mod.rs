@@ -112,8 +112,10 @@ impl Detectors {
             let series = series_key(event);
             state.detect.get(series).and_then(|d| d.cost_p95)
         };
-        // Run-level detectors.
-        if let Some(run) = state.runs.get_mut(key.as_ref()) {
+        // Run-level detectors. Events without a run id belong to no run: grouping unrelated
+        // requests (a service's concurrent calls) would make up spirals and loops.
+        let in_run = event.context.run.is_some();
+        if let Some(run) = state.runs.get_mut(key.as_ref()).filter(|_| in_run) {
             match &event.kind {
                 EventKind::ToolCall { tool, .. } => {
                     let fp = run
