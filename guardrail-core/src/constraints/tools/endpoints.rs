@@ -12,7 +12,7 @@ use super::pointer::ArgPointer;
 use super::{hit, value_span, ToolHits};
 use crate::decision::{Action, Severity};
 use crate::policy::Diagnostics;
-use globset::{GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -67,13 +67,7 @@ impl CompiledUrlCheck {
         path: &str,
         diag: &mut Diagnostics,
     ) -> Option<CompiledUrlCheck> {
-        let pointer = match ArgPointer::parse(&check.pointer) {
-            Ok(p) => Some(p),
-            Err(message) => {
-                diag.error(format!("{path}.pointer"), message);
-                None
-            }
-        };
+        let pointer = ArgPointer::compile(&check.pointer, &format!("{path}.pointer"), diag);
         let allow = globs(&check.allow_hosts, &format!("{path}.allow_hosts"), diag);
         let deny = globs(&check.deny_hosts, &format!("{path}.deny_hosts"), diag);
         if check.schemes.is_empty() {
@@ -229,31 +223,11 @@ fn denied(value: &Value, message: String, suggestion: Option<String>) -> crate::
 }
 
 fn globs(patterns: &[String], path: &str, diag: &mut Diagnostics) -> Option<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    let mut ok = true;
-    for (i, pattern) in patterns.iter().enumerate() {
-        let glob = globset::GlobBuilder::new(pattern.trim_end_matches('.'))
+    super::glob_set(patterns, path, diag, |p| {
+        globset::GlobBuilder::new(p.trim_end_matches('.'))
             .case_insensitive(true)
-            .build();
-        match glob {
-            Ok(glob) => {
-                builder.add(glob);
-            }
-            Err(error) => {
-                diag.error(format!("{path}[{i}]"), format!("invalid glob: {error}"));
-                ok = false;
-            }
-        }
-    }
-    let set = builder.build();
-    match set {
-        Ok(set) if ok => Some(set),
-        Ok(_) => None,
-        Err(error) => {
-            diag.error(path, format!("invalid globs: {error}"));
-            None
-        }
-    }
+            .build()
+    })
 }
 
 /// What kind of internal address a host is.

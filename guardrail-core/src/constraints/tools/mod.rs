@@ -131,6 +131,37 @@ fn hit(
 }
 
 /// Cuts `text` to at most [`MAX_MESSAGE_BYTES`] bytes on a char boundary, marking the cut.
+/// Builds a glob set from `patterns` (each built by `build`), reporting a bad glob at
+/// `path[i]`. `None` when any glob is invalid.
+fn glob_set(
+    patterns: &[String],
+    path: &str,
+    diag: &mut Diagnostics,
+    build: impl Fn(&str) -> Result<globset::Glob, globset::Error>,
+) -> Option<globset::GlobSet> {
+    let mut builder = globset::GlobSetBuilder::new();
+    let mut ok = true;
+    for (i, pattern) in patterns.iter().enumerate() {
+        match build(pattern) {
+            Ok(glob) => {
+                builder.add(glob);
+            }
+            Err(error) => {
+                diag.error(format!("{path}[{i}]"), format!("invalid glob: {error}"));
+                ok = false;
+            }
+        }
+    }
+    match builder.build() {
+        Ok(set) if ok => Some(set),
+        Ok(_) => None,
+        Err(error) => {
+            diag.error(path, format!("invalid globs: {error}"));
+            None
+        }
+    }
+}
+
 fn truncate(mut text: String) -> String {
     if text.len() <= MAX_MESSAGE_BYTES {
         return text;

@@ -2,6 +2,7 @@
 //! `*` segment stands for every element of an array or every member of an object, so that
 //! `/requests/*/url` names the URL of each request in a batch.
 
+use crate::policy::Diagnostics;
 use serde_json::Value;
 
 /// A parsed argument pointer.
@@ -20,6 +21,13 @@ enum Segment {
 const MAX_SEGMENTS: usize = 32;
 
 impl ArgPointer {
+    /// Parses a pointer declared in the policy, reporting a bad one at `path`.
+    pub(crate) fn compile(text: &str, path: &str, diag: &mut Diagnostics) -> Option<ArgPointer> {
+        ArgPointer::parse(text)
+            .map_err(|message| diag.error(path, message))
+            .ok()
+    }
+
     /// Parses `/a/b~1c/*`; the empty string names the whole arguments value.
     pub(crate) fn parse(text: &str) -> Result<ArgPointer, String> {
         if text.is_empty() {

@@ -20,7 +20,7 @@ use super::{hit, ToolHits};
 use crate::decision::{Action, Severity, Span};
 use crate::policy::Diagnostics;
 use crate::scan::Hit;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -79,36 +79,13 @@ impl CompiledShellCheck {
         path: &str,
         diag: &mut Diagnostics,
     ) -> Option<CompiledShellCheck> {
-        let pointer = match ArgPointer::parse(&check.pointer) {
-            Ok(p) => Some(p),
-            Err(message) => {
-                diag.error(format!("{path}.pointer"), message);
-                None
-            }
-        };
-        let mut builder = GlobSetBuilder::new();
-        let mut ok = true;
-        for (i, branch) in check.protected_branches.iter().enumerate() {
-            match GlobBuilder::new(branch).literal_separator(true).build() {
-                Ok(glob) => {
-                    builder.add(glob);
-                }
-                Err(error) => {
-                    let at = format!("{path}.protected_branches[{i}]");
-                    diag.error(at, format!("invalid glob: {error}"));
-                    ok = false;
-                }
-            }
-        }
-        let protected = match builder.build() {
-            Ok(set) if ok => Some(set),
-            Ok(_) => None,
-            Err(error) => {
-                let at = format!("{path}.protected_branches");
-                diag.error(at, format!("invalid globs: {error}"));
-                None
-            }
-        };
+        let pointer = ArgPointer::compile(&check.pointer, &format!("{path}.pointer"), diag);
+        let protected = super::glob_set(
+            &check.protected_branches,
+            &format!("{path}.protected_branches"),
+            diag,
+            |p| GlobBuilder::new(p).literal_separator(true).build(),
+        );
         let tls_in_code = match Regex::new(TLS_IN_CODE) {
             Ok(re) => Some(re),
             Err(error) => {

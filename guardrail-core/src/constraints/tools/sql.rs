@@ -10,7 +10,7 @@ use super::pointer::ArgPointer;
 use super::{hit, value_span, ToolHits};
 use crate::decision::{Action, Severity, Span};
 use crate::policy::Diagnostics;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlparser::ast::{
@@ -146,37 +146,10 @@ impl CompiledSqlCheck {
         path: &str,
         diag: &mut Diagnostics,
     ) -> Option<CompiledSqlCheck> {
-        let pointer = match ArgPointer::parse(&check.pointer) {
-            Ok(p) => Some(p),
-            Err(message) => {
-                diag.error(format!("{path}.pointer"), message);
-                None
-            }
-        };
-        let mut builder = GlobSetBuilder::new();
-        let mut ok = true;
-        for (i, table) in check.tables.iter().enumerate() {
-            match GlobBuilder::new(table).case_insensitive(true).build() {
-                Ok(glob) => {
-                    builder.add(glob);
-                }
-                Err(error) => {
-                    diag.error(
-                        format!("{path}.tables[{i}]"),
-                        format!("invalid glob: {error}"),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        let tables = match builder.build() {
-            Ok(set) if ok => Some(set),
-            Ok(_) => None,
-            Err(error) => {
-                diag.error(format!("{path}.tables"), format!("invalid globs: {error}"));
-                None
-            }
-        };
+        let pointer = ArgPointer::compile(&check.pointer, &format!("{path}.pointer"), diag);
+        let tables = super::glob_set(&check.tables, &format!("{path}.tables"), diag, |p| {
+            GlobBuilder::new(p).case_insensitive(true).build()
+        });
         let shown: Vec<String> = check.tables.iter().map(|t| format!("`{t}`")).collect();
         Some(CompiledSqlCheck {
             pointer: pointer?,
