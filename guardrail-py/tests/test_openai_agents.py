@@ -44,7 +44,8 @@ class FakeModel(Model):
         return ModelResponse(output=output, usage=Usage(), response_id=None)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        raise NotImplementedError
+        # The abstract Model requires it; these tests run the agent without streaming.
+        raise AssertionError("ScriptedModel does not stream; the tests call Runner.run")
 
 
 ran: list[str] = []
