@@ -212,13 +212,16 @@ fn run_files(guard: &Guard, args: &ScanArgs, stdin_only: bool) -> Result<bool, S
         }
         n_files += 1;
         n_bytes += bytes.len() as u64;
-        let findings = scan_bytes(guard, args.channel, &bytes);
-        if args.redact {
+        // One scan either way: --redact takes its findings from the redacting pass.
+        let findings = if args.redact {
             let text = String::from_utf8_lossy(&bytes);
-            let (redacted, _) = guard.redact(args.channel, &text);
+            let (redacted, findings) = guard.redact(args.channel, &text);
             out.write_all(redacted.as_bytes())
                 .map_err(|e| e.to_string())?;
-        }
+            findings
+        } else {
+            scan_bytes(guard, args.channel, &bytes)
+        };
         if findings.is_empty() {
             continue;
         }
@@ -337,7 +340,12 @@ fn scan_record(guard: &Guard, args: &ScanArgs, line: &[u8]) -> Result<(Value, bo
         Some(Value::String(c)) => parse_channel(c)?,
         Some(_) => return Err("`channel` must be a string".into()),
     };
-    let findings = guard.scan(channel, &text);
+    let (redacted, findings) = if args.redact {
+        let (text, findings) = guard.redact(channel, &text);
+        (Some(text), findings)
+    } else {
+        (None, guard.scan(channel, &text))
+    };
     let lines = lines_of(text.as_bytes(), &findings);
     let mut answer = Map::new();
     answer.append(&mut record);
@@ -351,11 +359,8 @@ fn scan_record(guard: &Guard, args: &ScanArgs, line: &[u8]) -> Result<(Value, bo
                 .collect(),
         ),
     );
-    if args.redact {
-        answer.insert(
-            "redacted".into(),
-            Value::String(guard.redact(channel, &text).0),
-        );
+    if let Some(redacted) = redacted {
+        answer.insert("redacted".into(), Value::String(redacted));
     }
     Ok((Value::Object(answer), !findings.is_empty()))
 }

@@ -895,10 +895,9 @@ impl Guard {
                 .filter(|(f, _)| f.action == Action::Redact && f.path.as_deref() == Some(path))
                 .filter_map(|(f, t)| {
                     let span = f.span?;
-                    let kind = f.rule.rsplit('.').next().unwrap_or(&f.rule);
                     Some((
                         span.start..span.end,
-                        kind,
+                        placeholder_kind(&f.rule),
                         t.operator.unwrap_or(redaction.operator),
                     ))
                 })
@@ -936,25 +935,33 @@ impl Guard {
     /// Scans one text with every detector that runs on `channel` (stateless; no event
     /// needed). The findings have the policy's overrides applied and no path.
     pub fn scan(&self, channel: Channel, text: &str) -> Vec<Finding> {
-        let item = EventText {
-            channel,
-            path: String::new(),
-            text,
-        };
-        let mut findings = Vec::new();
-        for layer in Layer::ALL {
-            self.scan_text(layer, &item, &mut findings);
-        }
-        for f in &mut findings {
-            f.path = None;
-            self.apply_overrides(f);
-        }
-        findings
+        self.scan_treated(channel, text).0
     }
 
     /// Scans `text` and replaces every finding's span whose action is not `allow` with its
     /// redaction operator's output. Returns the redacted text and the findings.
     pub fn redact(&self, channel: Channel, text: &str) -> (String, Vec<Finding>) {
+        let (findings, treatments) = self.scan_treated(channel, text);
+        let redaction = &self.compiled().doc.content.redaction;
+        let spans: Vec<_> = findings
+            .iter()
+            .zip(&treatments)
+            .filter(|(f, _)| f.action != Action::Allow)
+            .filter_map(|(f, t)| {
+                let span = f.span?;
+                Some((
+                    span.start..span.end,
+                    placeholder_kind(&f.rule),
+                    t.operator.unwrap_or(redaction.operator),
+                ))
+            })
+            .collect();
+        let out = redact::apply(text, &spans, redaction, self.inner.salt.as_deref());
+        (out, findings)
+    }
+
+    /// Every detector on one text, with the policy's overrides applied; no event, no path.
+    fn scan_treated(&self, channel: Channel, text: &str) -> (Vec<Finding>, Vec<Treatment>) {
         let item = EventText {
             channel,
             path: String::new(),
@@ -964,26 +971,20 @@ impl Guard {
         for layer in Layer::ALL {
             self.scan_text(layer, &item, &mut findings);
         }
-        let redaction = &self.compiled().doc.content.redaction;
-        let mut spans = Vec::new();
-        for f in &mut findings {
-            f.path = None;
-            let t = self.apply_overrides(f);
-            if let (Some(span), true) = (f.span, f.action != Action::Allow) {
-                spans.push((
-                    span.start..span.end,
-                    f.rule.clone(),
-                    t.operator.unwrap_or(redaction.operator),
-                ));
-            }
-        }
-        let spans: Vec<_> = spans
-            .iter()
-            .map(|(r, rule, op)| (r.clone(), rule.rsplit('.').next().unwrap_or(rule), *op))
+        let treatments = findings
+            .iter_mut()
+            .map(|f| {
+                f.path = None;
+                self.apply_overrides(f)
+            })
             .collect();
-        let out = redact::apply(text, &spans, redaction, self.inner.salt.as_deref());
-        (out, findings)
+        (findings, treatments)
     }
+}
+
+/// The redaction placeholder's kind: the last segment of the rule id (`github_pat`).
+fn placeholder_kind(rule: &str) -> &str {
+    rule.rsplit('.').next().unwrap_or(rule)
 }
 
 fn selects(o: &Override, f: &Finding) -> bool {
