@@ -17,8 +17,21 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE
 /// Shortest base64 or hex run worth decoding.
 const MIN_RUN: usize = 16;
 
+/// Bytes of the base64 alphabets (standard and URL-safe, with padding), as a table: the
+/// run scan tests every byte of the text.
+static B64: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
+        c += 1;
+    }
+    t
+};
+
 fn is_b64(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_')
+    B64[usize::from(c)]
 }
 
 /// Whether decoded bytes read as text: valid UTF-8, mostly printable, with words.
@@ -41,14 +54,14 @@ pub(crate) fn scan(text: &str, budget: &mut usize, out: &mut Vec<Signal>) {
     let b = text.as_bytes();
     let mut i = 0usize;
     while i < b.len() && *budget > 0 {
-        if !is_b64(b.get(i).copied().unwrap_or(0)) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() && is_b64(b.get(i).copied().unwrap_or(0)) {
-            i += 1;
-        }
+        let Some(start) = b.get(i..).and_then(|r| r.iter().position(|&c| is_b64(c))) else {
+            break;
+        };
+        let start = i + start;
+        let len = b
+            .get(start..)
+            .map_or(0, |r| r.iter().position(|&c| !is_b64(c)).unwrap_or(r.len()));
+        i = start + len;
         let run = b.get(start..i).unwrap_or(&[]);
         if run.len() < MIN_RUN {
             continue;
@@ -106,29 +119,29 @@ fn decode_run(run: &[u8], budget: &mut usize) -> Option<String> {
 }
 
 fn scan_percent(text: &str, budget: &mut usize, out: &mut Vec<Signal>) {
+    // Only the whitespace-delimited tokens that hold a `%` can carry escapes.
     let b = text.as_bytes();
-    let mut i = 0usize;
-    while i < b.len() && *budget > 0 {
-        if b.get(i).copied().unwrap_or(b' ').is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut escapes = 0usize;
-        while let Some(&c) = b.get(i) {
-            if c.is_ascii_whitespace() {
-                break;
-            }
-            if c == b'%'
-                && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
-            {
-                escapes += 1;
-            }
-            i += 1;
-        }
+    let mut from = 0usize;
+    while *budget > 0 {
+        let Some(at) = b.get(from..).and_then(|r| memchr::memchr(b'%', r)) else {
+            break;
+        };
+        let at = from + at;
+        let start = b
+            .get(from..at)
+            .and_then(|r| r.iter().rposition(u8::is_ascii_whitespace))
+            .map_or(from, |k| from + k + 1);
+        let end = b
+            .get(at..)
+            .and_then(|r| r.iter().position(u8::is_ascii_whitespace))
+            .map_or(b.len(), |k| at + k);
+        from = end;
+        let run = b.get(start..end).unwrap_or(&[]);
+        let escapes = run
+            .windows(3)
+            .filter(|w| matches!(w, [b'%', h, l] if h.is_ascii_hexdigit() && l.is_ascii_hexdigit()))
+            .count();
         if escapes >= 3 {
-            let run = b.get(start..i).unwrap_or(&[]);
             let plus_as_space: Vec<u8> = run
                 .iter()
                 .map(|&c| if c == b'+' { b' ' } else { c })
@@ -139,7 +152,7 @@ fn scan_percent(text: &str, budget: &mut usize, out: &mut Vec<Signal>) {
                 out.push(Signal::with_payload(
                     Technique::EncodedPayload,
                     0.1,
-                    (start, i),
+                    (start, end),
                     s,
                 ));
             }
@@ -149,47 +162,60 @@ fn scan_percent(text: &str, budget: &mut usize, out: &mut Vec<Signal>) {
 
 /// The rot13 of the ASCII letters of `text`.
 pub(crate) fn rot13(text: &str) -> String {
-    text.chars()
+    let rotated = text
+        .bytes()
         .map(|c| match c {
-            'a'..='m' | 'A'..='M' => char::from(c as u8 + 13),
-            'n'..='z' | 'N'..='Z' => char::from(c as u8 - 13),
+            b'a'..=b'm' | b'A'..=b'M' => c + 13,
+            b'n'..=b'z' | b'N'..=b'Z' => c - 13,
             _ => c,
         })
-        .collect()
+        .collect();
+    // Only ASCII letters changed, so the result is still UTF-8.
+    String::from_utf8(rotated).unwrap_or_default()
+}
+
+fn is_leet(c: u8) -> bool {
+    matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'@' | b'$')
 }
 
 /// The leet-folded view of normalized text (`1gn0r3` to `ignore`), when at least
 /// `min_words` words mix letters and digits; `None` otherwise.
 pub(crate) fn leet(text: &str, min_words: usize) -> Option<String> {
-    let mixed = text
-        .split(|c: char| c.is_whitespace())
-        .filter(|w| {
-            let letters = w.bytes().filter(u8::is_ascii_alphabetic).count();
-            let digits = w.bytes().filter(|c| b"013457@$".contains(c)).count();
-            (letters > 0 && digits > 0)
-                || (digits >= 2
-                    && w.len() >= 2
-                    && letters == 0
-                    && w.bytes().all(|c| b"013457@$".contains(&c)))
-        })
-        .take(min_words)
-        .count();
+    // Words that mix letters and leet digits, or are made of leet digits only.
+    let mut mixed = 0usize;
+    let (mut letters, mut digits, mut len) = (0usize, 0usize, 0usize);
+    for c in text.bytes().chain(std::iter::once(b' ')) {
+        if c.is_ascii_whitespace() {
+            if (letters > 0 && digits > 0) || (digits >= 2 && digits == len) {
+                mixed += 1;
+                if mixed >= min_words {
+                    break;
+                }
+            }
+            (letters, digits, len) = (0, 0, 0);
+        } else {
+            len += 1;
+            letters += usize::from(c.is_ascii_alphabetic());
+            digits += usize::from(is_leet(c));
+        }
+    }
     if mixed < min_words {
         return None;
     }
-    Some(
-        text.chars()
-            .map(|c| match c {
-                '0' => 'o',
-                '1' => 'i',
-                '3' => 'e',
-                '4' | '@' => 'a',
-                '5' | '$' => 's',
-                '7' => 't',
-                _ => c,
-            })
-            .collect(),
-    )
+    let folded = text
+        .bytes()
+        .map(|c| match c {
+            b'0' => b'o',
+            b'1' => b'i',
+            b'3' => b'e',
+            b'4' | b'@' => b'a',
+            b'5' | b'$' => b's',
+            b'7' => b't',
+            _ => c,
+        })
+        .collect();
+    // Only ASCII bytes changed, so the result is still UTF-8.
+    String::from_utf8(folded).ok()
 }
 
 #[cfg(test)]

@@ -15,9 +15,9 @@ pub(crate) struct Exfil {
 impl Exfil {
     pub fn build(allowlist: &[String]) -> Result<Exfil, regex::Error> {
         Ok(Exfil {
-            markdown: Regex::new(r#"(!?)\[[^\]\n]{0,300}\]\(\s*<?(https?://[^\s)>"']{1,4096})"#)?,
+            markdown: Regex::new(r#"(!?)\[[^\]\n]{0,300}\]\(\s*<?(https?://[^\s)>"']+)"#)?,
             html: Regex::new(
-                r#"(?i)<(img|a|iframe|script|link|source)\b[^>]{0,500}?\b(?:src|href)\s*=\s*["']?(https?://[^\s"'>]{1,4096})"#,
+                r#"(?i)<(img|a|iframe|script|link|source)(?-u:\b)[^>]{0,500}?(?-u:\b)(?:src|href)\s*=\s*["']?(https?://[^\s"'>]+)"#,
             )?,
             allow: allowlist
                 .iter()
@@ -36,27 +36,41 @@ impl Exfil {
     }
 
     pub fn scan(&self, text: &str, out: &mut Vec<Signal>) {
+        // Matches are found by the fast engines; groups are then read from the match alone
+        // (capture search over the whole text takes the slowest engine).
         if text.contains("](") {
-            for c in self.markdown.captures_iter(text) {
-                let (Some(all), Some(url)) = (c.get(0), c.get(2)) else {
+            for m in self.markdown.find_iter(text) {
+                let Some(c) = self.markdown.captures(m.as_str()) else {
                     continue;
                 };
-                let image = c.get(1).is_some_and(|m| !m.as_str().is_empty());
-                self.judge(url.as_str(), image, (all.start(), url.end()), out);
+                let Some(url) = c.get(2) else {
+                    continue;
+                };
+                let image = c.get(1).is_some_and(|g| !g.as_str().is_empty());
+                self.judge(url.as_str(), image, m.start(), m.start() + url.start(), out);
             }
         }
         if text.contains('<') {
-            for c in self.html.captures_iter(text) {
-                let (Some(all), Some(tag), Some(url)) = (c.get(0), c.get(1), c.get(2)) else {
+            for m in self.html.find_iter(text) {
+                let Some(c) = self.html.captures(m.as_str()) else {
+                    continue;
+                };
+                let (Some(tag), Some(url)) = (c.get(1), c.get(2)) else {
                     continue;
                 };
                 let image = !tag.as_str().eq_ignore_ascii_case("a");
-                self.judge(url.as_str(), image, (all.start(), url.end()), out);
+                self.judge(url.as_str(), image, m.start(), m.start() + url.start(), out);
             }
         }
     }
 
-    fn judge(&self, url: &str, image: bool, span: (usize, usize), out: &mut Vec<Signal>) {
+    /// Judges `url` found at byte `url_at` of the text, in a link starting at `start`.
+    fn judge(&self, url: &str, image: bool, start: usize, url_at: usize, out: &mut Vec<Signal>) {
+        let url = url
+            .char_indices()
+            .nth(MAX_URL_CHARS)
+            .map_or(url, |(cut, _)| url.get(..cut).unwrap_or(url));
+        let span = (start, url_at + url.len());
         let rest = url.split_once("://").map_or(url, |(_, r)| r);
         let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let authority = rest.get(..host_end).unwrap_or("");
@@ -79,6 +93,9 @@ impl Exfil {
         out.push(Signal::new(Technique::Exfiltration, score, span));
     }
 }
+
+/// URLs are judged on their first this many characters.
+const MAX_URL_CHARS: usize = 4096;
 
 /// Whether the path, query or fragment of a URL carries data rather than a plain address.
 fn carries_data(tail: &str) -> bool {

@@ -30,9 +30,9 @@ impl HiddenHtml {
     pub fn build() -> Result<HiddenHtml, HiddenHtmlError> {
         // An opening tag whose style or attributes hide its content.
         let hidden_element = Regex::new(concat!(
-            r#"(?i)<[a-z][a-z0-9]*\b[^>]{0,400}?(?:"#,
+            r#"(?i)<[a-z][a-z0-9]*(?-u:\b)[^>]{0,400}?(?:"#,
             r#"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:\.0+)?(?:px|pt|em|rem|%)?\s*(?:;|"|')"#,
-            r#"|opacity\s*:\s*0(?:\.0+)?\s*(?:;|"|')|(?:^|[^-])color\s*:\s*(?:#fff(?:fff)?\b|white\b|rgba?\(\s*255\s*,\s*255\s*,\s*255)"#,
+            r#"|opacity\s*:\s*0(?:\.0+)?\s*(?:;|"|')|(?:^|[^-])color\s*:\s*(?:#fff(?:fff)?(?-u:\b)|white(?-u:\b)|rgba?\(\s*255\s*,\s*255\s*,\s*255)"#,
             r#"|\shidden(?:\s|>|=)|aria-hidden\s*=\s*["']?true|(?:height|width)\s*:\s*0(?:px)?\s*(?:;|"|'))[^>]{0,400}>"#
         ))?;
         let hiding_words = aho_corasick::AhoCorasick::builder()
@@ -179,9 +179,51 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
     let mut styled = 0usize;
     let mut styled_span: Option<(usize, usize)> = None;
 
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    let bytes = text.as_bytes();
+    let mut pos = 0usize;
+    while pos < bytes.len() {
+        let quiet = tag_start.is_none() && bidi.is_none() && pending_zw.is_none();
+        if quiet && bytes.get(pos).is_some_and(u8::is_ascii) {
+            // An ASCII run outside any tag, bidi or zero-width sequence only moves word
+            // boundaries: settle the word it ends and start the one it ends with.
+            let run = bytes.get(pos..).unwrap_or_default();
+            let len = run.iter().position(|b| !b.is_ascii()).unwrap_or(run.len());
+            let run = run.get(..len).unwrap_or_default();
+            match run.iter().position(|b| !b.is_ascii_alphabetic()) {
+                Some(first_gap) => {
+                    if first_gap > 0 && !word_latin && !word_look {
+                        word_start = pos;
+                    }
+                    if word_look && (word_latin || first_gap > 0) {
+                        mixed_words += 1;
+                        let end = pos + first_gap;
+                        mixed_span = Some(mixed_span.map_or((word_start, end), |(s, _)| (s, end)));
+                    }
+                    let last_gap = run.iter().rposition(|b| !b.is_ascii_alphabetic());
+                    let tail = last_gap.map_or(0, |g| g + 1);
+                    word_latin = tail < len;
+                    word_look = false;
+                    word_start = pos + tail;
+                }
+                None => {
+                    if !word_latin && !word_look {
+                        word_start = pos;
+                    }
+                    word_latin = true;
+                }
+            }
+            if let Some(&last) = run.last() {
+                prev = char::from(last);
+            }
+            pos += len;
+            continue;
+        }
+        let Some(c) = text.get(pos..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        let i = pos;
         let end = i + c.len_utf8();
+        pos = end;
         // Tag characters (U+E0000 block).
         if ('\u{E0000}'..='\u{E007F}').contains(&c) {
             if tag_start.is_none() {
@@ -265,7 +307,6 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
             word_latin = false;
             word_look = false;
         }
-        let _ = chars.peek();
     }
     if tag_start.is_some() {
         finish_tags(&mut tag_start, &mut tag_text, tag_in_flag, text.len(), out);
@@ -370,17 +411,17 @@ pub(crate) fn scan_spaced(text: &str, out: &mut Vec<Signal>) {
     let b = text.as_bytes();
     let mut i = 0usize;
     while i + 2 < b.len() {
-        // A run starts at a letter followed by one separator and another letter.
-        let starts = |k: usize| {
-            let c0 = b.get(k).copied().unwrap_or(0);
-            let c1 = b.get(k + 1).copied().unwrap_or(0);
-            let c2 = b.get(k + 2).copied().unwrap_or(0);
-            c0.is_ascii_alphanumeric()
-                && matches!(c1, b' ' | b'.' | b'-' | b'*' | b'_')
-                && c2.is_ascii_alphanumeric()
-                && (k == 0 || !b.get(k - 1).copied().unwrap_or(0).is_ascii_alphanumeric())
+        // A run starts at a lone letter followed by one separator and another letter.
+        let Some(rel) = b.get(i..).and_then(|r| {
+            r.windows(3).position(|w| {
+                matches!(w, [c0, b' ' | b'.' | b'-' | b'*' | b'_', c2]
+                    if c0.is_ascii_alphanumeric() && c2.is_ascii_alphanumeric())
+            })
+        }) else {
+            break;
         };
-        if !starts(i) {
+        i += rel;
+        if i > 0 && b.get(i - 1).is_some_and(u8::is_ascii_alphanumeric) {
             i += 1;
             continue;
         }

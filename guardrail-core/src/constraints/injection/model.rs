@@ -100,22 +100,30 @@ impl Model {
         let blocks = b.len().div_ceil(BLOCK).max(1);
         // Per block: sum of quantized weights and number of features.
         let mut sums = vec![(0i64, 0u32); blocks];
+        // Character 4-grams, summed block by block (a 4-gram belongs to the block it
+        // starts in).
+        let grams = b.len().saturating_sub(3);
+        for (block, slot) in sums.iter_mut().enumerate() {
+            let from = block * BLOCK;
+            let to = (from + BLOCK).min(grams);
+            let Some(starts) = b.get(from..(to + 3).min(b.len())) else {
+                break;
+            };
+            let mut total = 0i64;
+            for win in starts.windows(4) {
+                if let Ok(w) = <[u8; 4]>::try_from(win) {
+                    total += i64::from(self.weight(u64::from(u32::from_le_bytes(w)) ^ SEED_CHAR));
+                }
+            }
+            slot.0 += total;
+            slot.1 += to.saturating_sub(from) as u32;
+        }
         let mut add = |pos: usize, w: i32| {
             if let Some(slot) = sums.get_mut(pos / BLOCK) {
                 slot.0 += i64::from(w);
                 slot.1 += 1;
             }
         };
-        // Character 4-grams.
-        for (i, win) in b.windows(4).enumerate() {
-            let key = u32::from_le_bytes([
-                win.first().copied().unwrap_or(0),
-                win.get(1).copied().unwrap_or(0),
-                win.get(2).copied().unwrap_or(0),
-                win.get(3).copied().unwrap_or(0),
-            ]);
-            add(i, self.weight(u64::from(key) ^ SEED_CHAR));
-        }
         // Words (ASCII alphanumerics and any non-ASCII byte) and word bigrams.
         let mut prev: Option<u64> = None;
         let mut i = 0usize;

@@ -53,21 +53,32 @@ pub(crate) fn is_invisible(c: char) -> bool {
         | '\u{E0000}'..='\u{E0FFF}')
 }
 
-fn push(out: &mut Normalized, b: u8, origin: u32) {
-    out.text.push(b as char);
+/// Visible ASCII other than the backslash (which may start an escaped newline).
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_graphic() && b != b'\\'
+}
+
+/// The normalized text while it is built, as bytes (only whole characters are written).
+struct Builder {
+    text: Vec<u8>,
+    offsets: Vec<u32>,
+}
+
+fn push(out: &mut Builder, b: u8, origin: u32) {
+    out.text.push(b);
     out.offsets.push(origin);
 }
 
 /// Normalizes `text` (see the module docs). Linear in `text.len()`.
 pub(crate) fn normalize(text: &str) -> Normalized {
-    let mut out = Normalized {
-        text: String::with_capacity(text.len()),
+    let mut out = Builder {
+        text: Vec::with_capacity(text.len()),
         offsets: Vec::with_capacity(text.len() + 1),
     };
     // Whitespace waiting to be written: None, Some(false) for a space, Some(true) for a
     // newline; written lazily so runs collapse and trailing whitespace disappears.
     let mut pending: Option<(bool, u32)> = None;
-    let at_start = |o: &Normalized| o.text.is_empty();
+    let at_start = |o: &Builder| o.text.is_empty();
     let bytes = text.as_bytes();
     let mut i = 0usize;
     while i < bytes.len() {
@@ -100,7 +111,25 @@ pub(crate) fn normalize(text: &str) -> Normalized {
                 continue;
             }
             flush(&mut out, &mut pending, at_start);
-            push(&mut out, b.to_ascii_lowercase(), origin);
+            if !is_plain(b) {
+                push(&mut out, b, origin);
+                continue;
+            }
+            // A run of visible ASCII with single spaces inside is copied in one go: it is
+            // most of any text, and every byte of it maps to itself.
+            let start = i - 1;
+            while let Some(&c) = bytes.get(i) {
+                if is_plain(c) {
+                    i += 1;
+                } else if c == b' ' && bytes.get(i + 1).is_some_and(|&d| is_plain(d)) {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            let run = bytes.get(start..i).unwrap_or_default();
+            out.text.extend(run.iter().map(u8::to_ascii_lowercase));
+            out.offsets.extend(start as u32..i as u32);
             continue;
         }
         // Non-ASCII: decode one char.
@@ -138,13 +167,18 @@ pub(crate) fn normalize(text: &str) -> Normalized {
         }
     }
     out.offsets.push(text.len() as u32);
-    out
+    Normalized {
+        // Whole characters only were written; the lossy path is never taken.
+        text: String::from_utf8(out.text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        offsets: out.offsets,
+    }
 }
 
 fn flush(
-    out: &mut Normalized,
+    out: &mut Builder,
     pending: &mut Option<(bool, u32)>,
-    at_start: impl Fn(&Normalized) -> bool,
+    at_start: impl Fn(&Builder) -> bool,
 ) {
     if let Some((nl, o)) = pending.take() {
         if !at_start(out) {
@@ -154,7 +188,7 @@ fn flush(
 }
 
 /// Writes `c` folded to its confusable skeleton when that skeleton is ASCII.
-fn fold(out: &mut Normalized, c: char, origin: u32) {
+fn fold(out: &mut Builder, c: char, origin: u32) {
     if c.is_ascii() {
         push(out, (c as u8).to_ascii_lowercase(), origin);
         return;
@@ -180,7 +214,7 @@ fn fold(out: &mut Normalized, c: char, origin: u32) {
         }
     } else {
         // One offset entry per UTF-8 byte of the char keeps `offsets` parallel to `text`.
-        out.text.push(c);
+        out.text.extend_from_slice(s.as_bytes());
         for _ in 0..c.len_utf8() {
             out.offsets.push(origin);
         }

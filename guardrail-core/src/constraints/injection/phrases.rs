@@ -1,16 +1,18 @@
 //! Phrase families: the wording of each technique as weighted regexes over normalized
 //! (lowercase, folded) text.
 //!
-//! One Aho-Corasick pass over the prefix literals of every rule (extracted from the regexes
-//! themselves) marks the rules worth running; each marked rule then runs once over the text.
-//! The cost is one automaton pass plus at most one linear regex pass per marked rule.
+//! One Aho-Corasick pass finds the prefix literals of every rule (extracted from the
+//! regexes themselves); each occurrence runs its rule anchored there, over a bounded window,
+//! until the rule matches once. The cost is one automaton pass plus a bounded attempt per
+//! occurrence, most of which fail within a few bytes.
 //! A technique's score is the noisy-or of the weights of its distinct matched rules, so
 //! several weak signals (a persona, "never refuse", "no restrictions") add up while one
 //! strong phrase ("ignore all previous instructions") is enough on its own.
 
 use super::technique::Technique;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::Regex;
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use Technique::{
@@ -445,11 +447,14 @@ fn rule_table() -> Vec<(Technique, f32, String)> {
                 .replace("{VERB_EXTRACT}", VERB_EXTRACT)
                 .replace("{SECRET}", SECRET)
                 .replace("{AI_NAME}", AI_NAME)
-                .replace(r"\b", r"(?-u:\b)");
+                .replace(r"\b", WORD_BOUNDARY);
             (*t, *w, p)
         })
         .collect()
 }
+
+/// ASCII word boundary: cheap for the lazy DFA, and the normalized text is ASCII-folded.
+const WORD_BOUNDARY: &str = r"(?-u:\b)";
 
 /// One matched rule.
 #[derive(Debug, Clone, Copy)]
@@ -466,6 +471,8 @@ struct Rule {
     technique: Technique,
     weight: f32,
     regex: Regex,
+    /// The pattern starts with a word boundary: an anchor inside a word cannot match.
+    word_start: bool,
 }
 
 /// The compiled phrase families.
@@ -504,7 +511,7 @@ impl Phrases {
             // anchor because every match starts with it.
             let mut seq = Extractor::new()
                 .kind(ExtractKind::Prefix)
-                .limit_total(64)
+                .limit_total(512)
                 .extract(&hir);
             seq.keep_first_bytes(6);
             seq.dedup();
@@ -520,6 +527,7 @@ impl Phrases {
             rules.push(Rule {
                 technique,
                 weight,
+                word_start: pattern.starts_with(WORD_BOUNDARY),
                 regex,
             });
         }
@@ -544,81 +552,68 @@ impl Phrases {
 
     /// Every rule that matches `text` (normalized), at most once per rule.
     pub fn scan(&self, text: &str, out: &mut Vec<PhraseMatch>) {
-        // Per rule: `None` until its first anchor, then the anchors seen; a matched rule
-        // is done. Each anchor runs the rule's regex on a bounded window starting there;
-        // a rule whose anchors keep failing falls back to one pass over the rest of the
-        // text, so the work stays linear whatever the text.
-        let mut state: Vec<RuleState> = vec![RuleState::Idle; self.rules.len()];
+        // Every match of a rule starts with one of its anchors, so each anchor occurrence
+        // runs the rule anchored there, on a bounded window: the regex stops as soon as
+        // the text stops fitting, usually within a few bytes. A matched rule is done.
+        // Work is linear: the anchors per position are bounded and so is each attempt.
+        let mut done = vec![false; self.rules.len()];
         for &i in &self.always {
-            if let Some(st) = state.get_mut(i) {
-                *st = RuleState::Whole(0);
+            if let Some(rule) = self.rules.get(i) {
+                let input = Input::new(text);
+                if let Some(found) = rule.regex.search(&input) {
+                    out.push(rule.matched(found.start(), found.end()));
+                }
+            }
+            if let Some(d) = done.get_mut(i) {
+                *d = true;
             }
         }
         for m in self.anchors.find_overlapping_iter(text) {
             let Some(&r) = self.anchor_rule.get(m.pattern().as_usize()) else {
                 continue;
             };
-            let (Some(st), Some(rule)) = (state.get_mut(r), self.rules.get(r)) else {
+            let (Some(d), Some(rule)) = (done.get_mut(r), self.rules.get(r)) else {
                 continue;
             };
-            let tries = match *st {
-                RuleState::Idle => 0,
-                RuleState::Tried(n) => n,
-                RuleState::Done | RuleState::Whole(_) => continue,
-            };
-            if tries >= MAX_WINDOWED_TRIES {
-                *st = RuleState::Whole(m.start());
+            if *d || (rule.word_start && inside_word(text, m.start())) {
                 continue;
             }
-            let end = floor_char(text, m.start().saturating_add(WINDOW).min(text.len()));
-            let hay = text.get(..end).unwrap_or(text);
-            match rule.regex.find_at(hay, m.start()) {
-                Some(found) => {
-                    out.push(PhraseMatch {
-                        technique: rule.technique,
-                        weight: rule.weight,
-                        start: found.start(),
-                        end: found.end(),
-                    });
-                    *st = RuleState::Done;
-                }
-                None => *st = RuleState::Tried(tries + 1),
-            }
-        }
-        for (rule, st) in self.rules.iter().zip(&state) {
-            if let RuleState::Whole(from) = *st {
-                if let Some(found) = rule.regex.find_at(text, from) {
-                    out.push(PhraseMatch {
-                        technique: rule.technique,
-                        weight: rule.weight,
-                        start: found.start(),
-                        end: found.end(),
-                    });
-                }
+            let end = m.start().saturating_add(WINDOW).min(text.len());
+            let input = Input::new(text)
+                .range(m.start()..end)
+                .anchored(Anchored::Yes);
+            if let Some(found) = rule.regex.search(&input) {
+                out.push(rule.matched(found.start(), found.end()));
+                *d = true;
             }
         }
     }
+}
+
+impl Rule {
+    fn matched(&self, start: usize, end: usize) -> PhraseMatch {
+        PhraseMatch {
+            technique: self.technique,
+            weight: self.weight,
+            start,
+            end,
+        }
+    }
+}
+
+/// Whether the byte at `at` continues a word (both it and the byte before are word
+/// bytes), where a pattern starting with `\b` cannot match.
+fn inside_word(text: &str, at: usize) -> bool {
+    let b = text.as_bytes();
+    let word = |i: usize| {
+        b.get(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    };
+    at > 0 && word(at - 1) && word(at)
 }
 
 /// Bytes after an anchor in which its rule must match (longer than any rule's match).
 const WINDOW: usize = 400;
-/// Windowed attempts per rule before one pass over the rest of the text is cheaper.
-const MAX_WINDOWED_TRIES: u32 = 32;
-
-#[derive(Debug, Clone, Copy)]
-enum RuleState {
-    Idle,
-    Tried(u32),
-    Whole(usize),
-    Done,
-}
-
-fn floor_char(text: &str, mut i: usize) -> usize {
-    while i > 0 && !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
 
 #[cfg(test)]
 mod tests {
