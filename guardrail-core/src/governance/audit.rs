@@ -2,11 +2,16 @@
 //! used, the approval it carried), hash-chained with SHA-256 so that an edited, removed,
 //! inserted or reordered record is detected and located by [`verify`].
 //!
-//! `hash = SHA-256(canonical JSON of the record without its hash field)`; the record holds
-//! the previous record's hash (`prev_hash`; 64 zeros for the first), so each hash covers the
-//! whole chain before it. Canonical JSON: keys sorted, no whitespace, absent values as `null`
-//! (RFC 8785 for the strings and integers records hold). Records never contain raw
-//! arguments, only their SHA-256.
+//! `hash = SHA-256(prev_hash || seq || SHA-256(body))`: `prev_hash` as its 64 ASCII hex
+//! characters (64 zeros for the first record), `seq` as 8 bytes big-endian, and `body` the
+//! canonical JSON of the record without its three chain fields (`hash`, `prev_hash`, `seq`).
+//! Each hash covers the record and, through `prev_hash`, the whole chain before it. Canonical
+//! JSON: keys sorted, no whitespace, absent values as `null` (RFC 8785 for the strings and
+//! integers records hold). Records never contain raw arguments, only their SHA-256.
+//!
+//! The body's digest depends only on the event and its decision, so the guard computes it
+//! outside the lock that orders the state changes; only the 104-byte link is hashed in chain
+//! order, under that lock.
 //!
 //! The core appends; the host persists: it drains new records with
 //! [`State::take_audit_records`](crate::State::take_audit_records) and stores them. The state
@@ -107,14 +112,14 @@ pub(crate) fn civil(ms: i64) -> Civil {
     }
 }
 
-/// Serializes a timestamp like `Timestamp`'s own RFC 3339 form, without its calendar
-/// library round trip (this runs once per audit record).
-fn ts_rfc3339<S: serde::Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-    let c = civil(ts.unix_millis());
-    if !(0..=9999).contains(&c.year) {
-        return serde::Serialize::serialize(ts, s);
-    }
-    let mut buf = [0u8; 24];
+/// Unix milliseconds as RFC 3339 in UTC with milliseconds (`2026-11-23T10:15:02.120Z`), the
+/// form `Timestamp` serializes to, for the years 0 to 9999 (`None` outside them, where the
+/// caller falls back to [`Timestamp::to_rfc3339`]). No calendar library round trip and no
+/// allocation: it runs once per audit record and per dated budget key.
+pub(crate) fn rfc3339_millis(ms: i64) -> Option<[u8; 24]> {
+    let c = civil(ms);
+    let year = u32::try_from(c.year).ok().filter(|y| *y <= 9999)?;
+    let mut buf = *b"0000-00-00T00:00:00.000Z";
     let mut put = |at: usize, v: u32, width: usize| {
         let mut v = v;
         for i in (0..width).rev() {
@@ -124,32 +129,40 @@ fn ts_rfc3339<S: serde::Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Er
             v /= 10;
         }
     };
-    put(0, u32::try_from(c.year).unwrap_or(0), 4);
+    put(0, year, 4);
     put(5, c.month, 2);
     put(8, c.day, 2);
     put(11, c.hour, 2);
     put(14, c.minute, 2);
     put(17, c.second, 2);
     put(20, c.milli, 3);
-    for (at, sep) in [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'.'),
-        (23, b'Z'),
-    ] {
-        if let Some(b) = buf.get_mut(at) {
-            *b = sep;
+    Some(buf)
+}
+
+/// Appends `ts` as a JSON string, exactly as serde serializes a `Timestamp`.
+fn push_ts(out: &mut String, ts: Timestamp) {
+    match rfc3339_millis(ts.unix_millis()) {
+        Some(buf) => {
+            out.push('"');
+            out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
+            out.push('"');
         }
+        None => push_json_str(out, &ts.to_rfc3339()),
     }
-    s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default())
 }
 
 /// Appends `s` as a JSON string (RFC 8785 escaping, which is also serde_json's).
 fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
+    // Most values need no escape: one branch-free pass finds out, then a single copy.
+    if !s
+        .bytes()
+        .fold(false, |any, b| any | (b == b'"' || b == b'\\' || b < 0x20))
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut plain = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape = match b {
@@ -187,11 +200,11 @@ fn push_opt(out: &mut String, key: &str, v: &Option<String>) {
 }
 
 impl AuditRecord {
-    /// The canonical JSON the hash covers: every field but `hash`, keys sorted, no
-    /// whitespace. Written by hand (it runs once per evaluated event); a test checks it
-    /// against serde_json's output.
+    /// The canonical JSON the body digest covers: every field but the chain fields (`hash`,
+    /// `prev_hash`, `seq`), keys sorted, no whitespace. Written by hand (it runs once per
+    /// evaluated event); a test checks it against serde_json's output.
     pub fn canonical_body(&self) -> String {
-        let mut o = String::with_capacity(400);
+        let mut o = String::with_capacity(320);
         o.push_str("{\"action\":\"");
         o.push_str(self.action.as_str());
         o.push('"');
@@ -205,8 +218,6 @@ impl AuditRecord {
         push_opt(&mut o, ",\"gate\":", &self.gate);
         o.push_str(",\"policy\":");
         push_json_str(&mut o, &self.policy);
-        o.push_str(",\"prev_hash\":");
-        push_json_str(&mut o, &self.prev_hash);
         push_opt(&mut o, ",\"principal\":", &self.principal);
         o.push_str(",\"reasons\":[");
         for (i, r) in self.reasons.iter().enumerate() {
@@ -217,23 +228,33 @@ impl AuditRecord {
         }
         o.push(']');
         push_opt(&mut o, ",\"run\":", &self.run);
-        o.push_str(",\"seq\":");
-        o.push_str(&self.seq.to_string());
         push_opt(&mut o, ",\"tool\":", &self.tool);
         o.push_str(",\"ts\":");
-        let mut ts = Vec::with_capacity(26);
-        match ts_rfc3339(&self.ts, &mut serde_json::Serializer::new(&mut ts)) {
-            Ok(()) => o.push_str(std::str::from_utf8(&ts).unwrap_or("null")),
-            Err(_) => o.push_str("null"),
-        }
+        push_ts(&mut o, self.ts);
         o.push('}');
         o
     }
 
-    /// The hash this record's content gives.
-    pub fn compute_hash(&self) -> String {
-        crate::policy::hex(&Sha256::digest(self.canonical_body().as_bytes()))
+    /// SHA-256 of [`canonical_body`](AuditRecord::canonical_body).
+    pub fn body_digest(&self) -> [u8; 32] {
+        Sha256::digest(self.canonical_body().as_bytes()).into()
     }
+
+    /// The hash this record's content and chain fields give.
+    pub fn compute_hash(&self) -> String {
+        crate::policy::hex(&link_hash(&self.prev_hash, self.seq, &self.body_digest()))
+    }
+}
+
+/// `SHA-256(prev_hash || seq || body digest)`: the previous hash as its ASCII hex characters,
+/// the sequence number as 8 bytes big-endian, the body digest raw (104 bytes for a
+/// well-formed record, two SHA-256 blocks).
+fn link_hash(prev_hash: &str, seq: u64, body: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(seq.to_be_bytes());
+    h.update(body);
+    h.finalize().into()
 }
 
 /// Where a chain stands: how many records it holds and the last one's hash.
@@ -255,22 +276,72 @@ impl Default for AuditHead {
     }
 }
 
-/// The chain's live part in the state: the head and the records not yet drained.
+/// The chain's live part in the state: the head, the records numbered but not yet linked,
+/// and the records not yet drained.
 #[derive(Debug, Default)]
 pub(crate) struct AuditState {
+    /// The last linked record.
     pub head: AuditHead,
+    /// The next number to hand out: `head.seq` plus the records in flight (numbered with
+    /// their decision's state changes, not linked yet).
+    next_seq: u64,
+    /// Records that arrived before their predecessor, with their body digest: at most one per
+    /// thread evaluating at the same time.
+    early: Vec<(AuditRecord, [u8; 32])>,
+    /// Linked records, in chain order, until the host drains them.
     pub records: Vec<AuditRecord>,
 }
 
 impl AuditState {
-    /// Chains and appends `record` (its `seq`, `prev_hash` and `hash` are set here).
-    pub(crate) fn append(&mut self, mut record: AuditRecord) {
-        record.seq = self.head.seq;
+    /// The state of a chain that continues after `head`.
+    pub(crate) fn after(head: AuditHead) -> AuditState {
+        AuditState {
+            next_seq: head.seq,
+            head,
+            early: Vec::new(),
+            records: Vec::new(),
+        }
+    }
+
+    /// Numbers the next record. The guard calls this under the lock that orders the state
+    /// changes, so numbers follow them; every number must then be [`link`](Self::link)ed,
+    /// or the records after it wait forever (the code between the two does not panic:
+    /// building a record and serializing it only copy strings).
+    pub(crate) fn number(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// Links a numbered record whose body digest (`body`) was computed outside the lock, then
+    /// any early records that follow it: their `prev_hash` and `hash` are set here, in
+    /// number order.
+    pub(crate) fn link(&mut self, record: AuditRecord, body: [u8; 32]) {
+        if record.seq != self.head.seq {
+            self.early.push((record, body));
+            return;
+        }
+        self.push_linked(record, &body);
+        while let Some(i) = self.early.iter().position(|(r, _)| r.seq == self.head.seq) {
+            let (record, body) = self.early.swap_remove(i);
+            self.push_linked(record, &body);
+        }
+    }
+
+    fn push_linked(&mut self, mut record: AuditRecord, body: &[u8; 32]) {
         record.prev_hash = std::mem::take(&mut self.head.hash);
-        record.hash = record.compute_hash();
-        self.head.seq += 1;
+        record.hash = crate::policy::hex(&link_hash(&record.prev_hash, record.seq, body));
+        self.head.seq = record.seq + 1;
         self.head.hash.clone_from(&record.hash);
         self.records.push(record);
+    }
+
+    /// Numbers, digests and links `record` in one step (tests build chains with it).
+    #[cfg(test)]
+    pub(crate) fn append(&mut self, mut record: AuditRecord) {
+        record.seq = self.number();
+        let body = record.body_digest();
+        self.link(record, body);
     }
 }
 
@@ -453,11 +524,13 @@ mod tests {
         s.records
     }
 
-    /// The record without its hash, serialized by serde: the reference for the hand-written
-    /// canonical form.
+    /// The record without its chain fields, serialized by serde: the reference for the
+    /// hand-written canonical form.
     fn serde_body(r: &AuditRecord) -> String {
         let mut v = serde_json::to_value(r).unwrap();
-        v.as_object_mut().unwrap().remove("hash");
+        for chain_field in ["hash", "prev_hash", "seq"] {
+            v.as_object_mut().unwrap().remove(chain_field).unwrap();
+        }
         v.to_string()
     }
 
@@ -482,15 +555,14 @@ mod tests {
             1_795_428_902_120,
             253_402_300_799_999,
             -86_400_001,
+            // Years 10000 and -1: outside the fast form, which falls back.
+            253_402_300_800_000,
+            -62_198_755_200_000,
         ] {
             let ts = Timestamp::from_unix_millis(ms);
-            let mut out = Vec::new();
-            ts_rfc3339(&ts, &mut serde_json::Serializer::new(&mut out)).unwrap();
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                serde_json::to_string(&ts).unwrap(),
-                "{ms}"
-            );
+            let mut out = String::new();
+            push_ts(&mut out, ts);
+            assert_eq!(out, serde_json::to_string(&ts).unwrap(), "{ms}");
         }
     }
 
@@ -507,6 +579,48 @@ mod tests {
         );
         assert!(!c[3].canonical_body().contains("\"hash\""));
         assert_eq!(verify(&[]), Ok(()));
+    }
+
+    #[test]
+    fn records_linked_out_of_order_form_the_same_chain() {
+        let in_order = chain(4);
+        let mut s = AuditState::default();
+        let numbered: Vec<AuditRecord> = (0..4)
+            .map(|i| {
+                let mut r = record(i);
+                r.seq = s.number();
+                r
+            })
+            .collect();
+        // A record waits until its predecessor is linked: (record linked, records linked so far).
+        for (i, linked) in [(2, 0), (0, 1), (3, 1), (1, 4)] {
+            let r = numbered[i].clone();
+            let body = r.body_digest();
+            s.link(r, body);
+            assert_eq!(s.records.len(), linked, "after linking {i}");
+        }
+        assert_eq!(s.records, in_order);
+        assert_eq!(s.head.seq, 4);
+        assert!(s.early.is_empty());
+        // A restored chain numbers from its head.
+        let mut next = AuditState::after(s.head.clone());
+        next.append(record(4));
+        assert_eq!(verify_continuation(&s.head, &next.records), Ok(()));
+        assert_eq!(next.records[0].seq, 4);
+    }
+
+    #[test]
+    fn the_hash_covers_the_chain_fields() {
+        let c = chain(3);
+        let mut r = c[1].clone();
+        r.prev_hash = r.prev_hash.to_uppercase();
+        assert_ne!(r.compute_hash(), c[1].hash);
+        let mut r = c[1].clone();
+        r.seq = 7;
+        assert_ne!(r.compute_hash(), c[1].hash);
+        let mut c = chain(10);
+        c[4].prev_hash = c[4].prev_hash.to_uppercase();
+        assert_eq!(verify(&c), Err(AuditError::Edited { index: 4, seq: 4 }));
     }
 
     #[test]
