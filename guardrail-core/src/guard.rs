@@ -859,7 +859,7 @@ impl Guard {
                 },
                 ts: event.context.ts,
             };
-            let body = record.body_digest();
+            let body = record.body_hasher();
             lock(&state.audit).link(record, body);
         }
 

@@ -199,7 +199,11 @@ impl State {
     /// persists them; the state keeps only the chain's head. A record whose predecessor is
     /// still being hashed by another thread comes with the next call.
     pub fn take_audit_records(&self) -> Vec<AuditRecord> {
-        std::mem::take(&mut lock(&self.audit).records)
+        let mut chain = lock(&self.audit);
+        // Room for a batch like this one (up to 1024 records), so that a host draining at a
+        // steady pace does not regrow and copy the buffer every batch.
+        let room = chain.records.len().min(1024);
+        std::mem::replace(&mut chain.records, Vec::with_capacity(room))
     }
 
     /// The audit chain's head: records appended so far and the last hash.

@@ -2,16 +2,19 @@
 //! used, the approval it carried), hash-chained with SHA-256 so that an edited, removed,
 //! inserted or reordered record is detected and located by [`verify`].
 //!
-//! `hash = SHA-256(prev_hash || seq || SHA-256(body))`: `prev_hash` as its 64 ASCII hex
-//! characters (64 zeros for the first record), `seq` as 8 bytes big-endian, and `body` the
-//! canonical JSON of the record without its three chain fields (`hash`, `prev_hash`, `seq`).
-//! Each hash covers the record and, through `prev_hash`, the whole chain before it. Canonical
-//! JSON: keys sorted, no whitespace, absent values as `null` (RFC 8785 for the strings and
-//! integers records hold). Records never contain raw arguments, only their SHA-256.
+//! `hash = SHA-256(body || prev_hash || seq)`: `body` is the canonical JSON of the record
+//! without its three chain fields (`hash`, `prev_hash`, `seq`), `prev_hash` the previous
+//! record's hash as its 64 ASCII hex characters (64 zeros for the first record), `seq` 8
+//! bytes big-endian. Each hash covers the record and, through `prev_hash`, the whole chain
+//! before it. The chain fields come last with a fixed length (in a chain that verifies,
+//! `prev_hash` is always a 64-character hash), so the input splits one way only. Canonical
+//! JSON: keys sorted, no whitespace, absent values as
+//! `null` (RFC 8785 for the strings and integers records hold). Records never contain raw
+//! arguments, only their SHA-256.
 //!
-//! The body's digest depends only on the event and its decision, so the guard computes it
-//! outside the lock that orders the state changes; only the 104-byte link is hashed in chain
-//! order, under that lock.
+//! The body depends only on the event and its decision, so the guard hashes it outside the
+//! lock that orders the state changes; under the lock, linking a record only finishes the
+//! hash with the 72 bytes of chain fields (one or two SHA-256 blocks).
 //!
 //! The core appends; the host persists: it drains new records with
 //! [`State::take_audit_records`](crate::State::take_audit_records) and stores them. The state
@@ -139,28 +142,48 @@ pub(crate) fn rfc3339_millis(ms: i64) -> Option<[u8; 24]> {
     Some(buf)
 }
 
-/// Appends `ts` as a JSON string, exactly as serde serializes a `Timestamp`.
-fn push_ts(out: &mut String, ts: Timestamp) {
-    match rfc3339_millis(ts.unix_millis()) {
-        Some(buf) => {
-            out.push('"');
-            out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
-            out.push('"');
-        }
-        None => push_json_str(out, &ts.to_rfc3339()),
+/// Where the canonical body goes: a string (to show it) or straight into the hasher (to hash
+/// it without building it, once per evaluated event).
+trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
     }
 }
 
-/// Appends `s` as a JSON string (RFC 8785 escaping, which is also serde_json's).
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
+impl Sink for Sha256 {
+    fn put(&mut self, s: &str) {
+        self.update(s.as_bytes());
+    }
+}
+
+/// Writes `ts` as a JSON string, exactly as serde serializes a `Timestamp`.
+fn put_ts(out: &mut impl Sink, ts: Timestamp) {
+    match rfc3339_millis(ts.unix_millis()) {
+        Some(rfc) => {
+            let mut quoted = [b'"'; 26];
+            if let Some(inner) = quoted.get_mut(1..25) {
+                inner.copy_from_slice(&rfc);
+            }
+            out.put(std::str::from_utf8(&quoted).unwrap_or_default());
+        }
+        None => put_json_str(out, &ts.to_rfc3339()),
+    }
+}
+
+/// Writes `s` as a JSON string (RFC 8785 escaping, which is also serde_json's).
+fn put_json_str(out: &mut impl Sink, s: &str) {
+    out.put("\"");
     // Most values need no escape: one branch-free pass finds out, then a single copy.
     if !s
         .bytes()
         .fold(false, |any, b| any | (b == b'"' || b == b'\\' || b < 0x20))
     {
-        out.push_str(s);
-        out.push('"');
+        out.put(s);
+        out.put("\"");
         return;
     }
     let mut plain = 0;
@@ -176,85 +199,94 @@ fn push_json_str(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(s.get(plain..i).unwrap_or(""));
+        out.put(s.get(plain..i).unwrap_or(""));
         plain = i + 1;
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
+            let u = [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ];
+            out.put(std::str::from_utf8(&u).unwrap_or_default());
         } else {
-            out.push_str(escape);
+            out.put(escape);
         }
     }
-    out.push_str(s.get(plain..).unwrap_or(""));
-    out.push('"');
+    out.put(s.get(plain..).unwrap_or(""));
+    out.put("\"");
 }
 
-fn push_opt(out: &mut String, key: &str, v: &Option<String>) {
-    out.push_str(key);
+fn put_opt(out: &mut impl Sink, key: &str, v: &Option<String>) {
+    out.put(key);
     match v {
-        Some(s) => push_json_str(out, s),
-        None => out.push_str("null"),
+        Some(s) => put_json_str(out, s),
+        None => out.put("null"),
     }
 }
 
 impl AuditRecord {
-    /// The canonical JSON the body digest covers: every field but the chain fields (`hash`,
-    /// `prev_hash`, `seq`), keys sorted, no whitespace. Written by hand (it runs once per
-    /// evaluated event); a test checks it against serde_json's output.
+    /// The record's body: its canonical JSON without the chain fields (`hash`, `prev_hash`,
+    /// `seq`), keys sorted, no whitespace. Written by hand (it runs once per evaluated
+    /// event); a test checks it against serde_json's output.
     pub fn canonical_body(&self) -> String {
         let mut o = String::with_capacity(320);
-        o.push_str("{\"action\":\"");
-        o.push_str(self.action.as_str());
-        o.push('"');
-        push_opt(&mut o, ",\"agent\":", &self.agent);
-        push_opt(&mut o, ",\"approver\":", &self.approver);
-        push_opt(&mut o, ",\"args_sha256\":", &self.args_sha256);
-        o.push_str(",\"decision\":\"");
-        o.push_str(self.decision.as_str());
-        o.push_str("\",\"event\":");
-        push_json_str(&mut o, &self.event);
-        push_opt(&mut o, ",\"gate\":", &self.gate);
-        o.push_str(",\"policy\":");
-        push_json_str(&mut o, &self.policy);
-        push_opt(&mut o, ",\"principal\":", &self.principal);
-        o.push_str(",\"reasons\":[");
-        for (i, r) in self.reasons.iter().enumerate() {
-            if i > 0 {
-                o.push(',');
-            }
-            push_json_str(&mut o, r);
-        }
-        o.push(']');
-        push_opt(&mut o, ",\"run\":", &self.run);
-        push_opt(&mut o, ",\"tool\":", &self.tool);
-        o.push_str(",\"ts\":");
-        push_ts(&mut o, self.ts);
-        o.push('}');
+        self.write_body(&mut o);
         o
     }
 
-    /// SHA-256 of [`canonical_body`](AuditRecord::canonical_body).
-    pub fn body_digest(&self) -> [u8; 32] {
-        Sha256::digest(self.canonical_body().as_bytes()).into()
+    fn write_body(&self, o: &mut impl Sink) {
+        o.put("{\"action\":\"");
+        o.put(self.action.as_str());
+        o.put("\"");
+        put_opt(o, ",\"agent\":", &self.agent);
+        put_opt(o, ",\"approver\":", &self.approver);
+        put_opt(o, ",\"args_sha256\":", &self.args_sha256);
+        o.put(",\"decision\":\"");
+        o.put(self.decision.as_str());
+        o.put("\",\"event\":");
+        put_json_str(o, &self.event);
+        put_opt(o, ",\"gate\":", &self.gate);
+        o.put(",\"policy\":");
+        put_json_str(o, &self.policy);
+        put_opt(o, ",\"principal\":", &self.principal);
+        o.put(",\"reasons\":[");
+        for (i, r) in self.reasons.iter().enumerate() {
+            if i > 0 {
+                o.put(",");
+            }
+            put_json_str(o, r);
+        }
+        o.put("]");
+        put_opt(o, ",\"run\":", &self.run);
+        put_opt(o, ",\"tool\":", &self.tool);
+        o.put(",\"ts\":");
+        put_ts(o, self.ts);
+        o.put("}");
+    }
+
+    /// A SHA-256 state that has absorbed the body: the part of the hash that does not depend
+    /// on the chain, computed before the record is linked.
+    pub(crate) fn body_hasher(&self) -> Sha256 {
+        let mut h = Sha256::new();
+        self.write_body(&mut h);
+        h
     }
 
     /// The hash this record's content and chain fields give.
     pub fn compute_hash(&self) -> String {
-        crate::policy::hex(&link_hash(&self.prev_hash, self.seq, &self.body_digest()))
+        finish_hash(self.body_hasher(), &self.prev_hash, self.seq)
     }
 }
 
-/// `SHA-256(prev_hash || seq || body digest)`: the previous hash as its ASCII hex characters,
-/// the sequence number as 8 bytes big-endian, the body digest raw (104 bytes for a
-/// well-formed record, two SHA-256 blocks).
-fn link_hash(prev_hash: &str, seq: u64, body: &[u8; 32]) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(seq.to_be_bytes());
-    h.update(body);
-    h.finalize().into()
+/// Completes `SHA-256(body || prev_hash || seq)` from the state after the body.
+fn finish_hash(mut body: Sha256, prev_hash: &str, seq: u64) -> String {
+    body.update(prev_hash.as_bytes());
+    body.update(seq.to_be_bytes());
+    crate::policy::hex(&body.finalize())
 }
 
 /// Where a chain stands: how many records it holds and the last one's hash.
@@ -285,9 +317,9 @@ pub(crate) struct AuditState {
     /// The next number to hand out: `head.seq` plus the records in flight (numbered with
     /// their decision's state changes, not linked yet).
     next_seq: u64,
-    /// Records that arrived before their predecessor, with their body digest: at most one per
-    /// thread evaluating at the same time.
-    early: Vec<(AuditRecord, [u8; 32])>,
+    /// Records that arrived before their predecessor, with their body hashed: at most one
+    /// per thread evaluating at the same time.
+    early: Vec<(AuditRecord, Sha256)>,
     /// Linked records, in chain order, until the host drains them.
     pub records: Vec<AuditRecord>,
 }
@@ -313,24 +345,24 @@ impl AuditState {
         seq
     }
 
-    /// Links a numbered record whose body digest (`body`) was computed outside the lock, then
-    /// any early records that follow it: their `prev_hash` and `hash` are set here, in
-    /// number order.
-    pub(crate) fn link(&mut self, record: AuditRecord, body: [u8; 32]) {
+    /// Links a numbered record whose body was hashed outside the lock (`body`, from
+    /// [`AuditRecord::body_hasher`]), then any early records that follow it: their
+    /// `prev_hash` and `hash` are set here, in number order.
+    pub(crate) fn link(&mut self, record: AuditRecord, body: Sha256) {
         if record.seq != self.head.seq {
             self.early.push((record, body));
             return;
         }
-        self.push_linked(record, &body);
+        self.push_linked(record, body);
         while let Some(i) = self.early.iter().position(|(r, _)| r.seq == self.head.seq) {
             let (record, body) = self.early.swap_remove(i);
-            self.push_linked(record, &body);
+            self.push_linked(record, body);
         }
     }
 
-    fn push_linked(&mut self, mut record: AuditRecord, body: &[u8; 32]) {
+    fn push_linked(&mut self, mut record: AuditRecord, body: Sha256) {
         record.prev_hash = std::mem::take(&mut self.head.hash);
-        record.hash = crate::policy::hex(&link_hash(&record.prev_hash, record.seq, body));
+        record.hash = finish_hash(body, &record.prev_hash, record.seq);
         self.head.seq = record.seq + 1;
         self.head.hash.clone_from(&record.hash);
         self.records.push(record);
@@ -340,7 +372,7 @@ impl AuditState {
     #[cfg(test)]
     pub(crate) fn append(&mut self, mut record: AuditRecord) {
         record.seq = self.number();
-        let body = record.body_digest();
+        let body = record.body_hasher();
         self.link(record, body);
     }
 }
@@ -561,7 +593,7 @@ mod tests {
         ] {
             let ts = Timestamp::from_unix_millis(ms);
             let mut out = String::new();
-            push_ts(&mut out, ts);
+            put_ts(&mut out, ts);
             assert_eq!(out, serde_json::to_string(&ts).unwrap(), "{ms}");
         }
     }
@@ -595,7 +627,7 @@ mod tests {
         // A record waits until its predecessor is linked: (record linked, records linked so far).
         for (i, linked) in [(2, 0), (0, 1), (3, 1), (1, 4)] {
             let r = numbered[i].clone();
-            let body = r.body_digest();
+            let body = r.body_hasher();
             s.link(r, body);
             assert_eq!(s.records.len(), linked, "after linking {i}");
         }
@@ -607,6 +639,18 @@ mod tests {
         next.append(record(4));
         assert_eq!(verify_continuation(&s.head, &next.records), Ok(()));
         assert_eq!(next.records[0].seq, 4);
+    }
+
+    #[test]
+    fn the_hash_is_the_documented_formula() {
+        let c = chain(3);
+        for r in &c {
+            let mut input = r.canonical_body().into_bytes();
+            input.extend_from_slice(r.prev_hash.as_bytes());
+            input.extend_from_slice(&r.seq.to_be_bytes());
+            assert_eq!(r.hash, crate::policy::hex(&Sha256::digest(&input)));
+        }
+        assert_eq!(c[1].prev_hash, c[0].hash);
     }
 
     #[test]

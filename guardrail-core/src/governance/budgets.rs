@@ -195,6 +195,14 @@ pub(crate) fn validate(p: &BudgetsPolicy, diags: &mut Diagnostics) {
 
 /// Escapes `/` and `%` so a value cannot break a counter key apart.
 pub(crate) fn key_part(s: &str, out: &mut String) {
+    // Usually there is nothing to escape: copy the whole value at once.
+    if !s
+        .bytes()
+        .fold(false, |any, b| any | (b == b'/' || b == b'%'))
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '/' => out.push_str("%2F"),
