@@ -100,7 +100,8 @@ pub struct State {
     pub(crate) observe: Mutex<ObserveState>,
     pub(crate) store: Arc<dyn CounterStore>,
     /// The audit chain. Its lock is held while a decision changes state (gates, budgets)
-    /// and appends its record, so records are gap-free and in the order of the changes.
+    /// and numbers its record, so records are gap-free and in the order of the changes; it
+    /// is taken again, briefly, to link the record once its body is hashed.
     pub(crate) audit: Mutex<AuditState>,
 }
 
@@ -185,10 +186,7 @@ impl State {
             gates: Mutex::new(snapshot.gates),
             observe: Mutex::new(snapshot.observe),
             store,
-            audit: Mutex::new(AuditState {
-                head: snapshot.audit,
-                records: Vec::new(),
-            }),
+            audit: Mutex::new(AuditState::after(snapshot.audit)),
         }
     }
 
@@ -198,9 +196,14 @@ impl State {
     }
 
     /// Takes the audit records appended since the last call, in chain order. The host
-    /// persists them; the state keeps only the chain's head.
+    /// persists them; the state keeps only the chain's head. A record whose predecessor is
+    /// still being hashed by another thread comes with the next call.
     pub fn take_audit_records(&self) -> Vec<AuditRecord> {
-        std::mem::take(&mut lock(&self.audit).records)
+        let mut chain = lock(&self.audit);
+        // Room for a batch like this one (up to 1024 records), so that a host draining at a
+        // steady pace does not regrow and copy the buffer every batch.
+        let room = chain.records.len().min(1024);
+        std::mem::replace(&mut chain.records, Vec::with_capacity(room))
     }
 
     /// The audit chain's head: records appended so far and the last hash.

@@ -2,11 +2,19 @@
 //! used, the approval it carried), hash-chained with SHA-256 so that an edited, removed,
 //! inserted or reordered record is detected and located by [`verify`].
 //!
-//! `hash = SHA-256(canonical JSON of the record without its hash field)`; the record holds
-//! the previous record's hash (`prev_hash`; 64 zeros for the first), so each hash covers the
-//! whole chain before it. Canonical JSON: keys sorted, no whitespace, absent values as `null`
-//! (RFC 8785 for the strings and integers records hold). Records never contain raw
+//! `hash = SHA-256(body || prev_hash || seq)`: `body` is the canonical JSON of the record
+//! without its three chain fields (`hash`, `prev_hash`, `seq`), `prev_hash` the previous
+//! record's hash as its 64 ASCII hex characters (64 zeros for the first record), `seq` 8
+//! bytes big-endian. Each hash covers the record and, through `prev_hash`, the whole chain
+//! before it. The chain fields come last with a fixed length (in a chain that verifies,
+//! `prev_hash` is always a 64-character hash), so the input splits one way only. Canonical
+//! JSON: keys sorted, no whitespace, absent values as
+//! `null` (RFC 8785 for the strings and integers records hold). Records never contain raw
 //! arguments, only their SHA-256.
+//!
+//! The body depends only on the event and its decision, so the guard hashes it outside the
+//! lock that orders the state changes; under the lock, linking a record only finishes the
+//! hash with the 72 bytes of chain fields (one or two SHA-256 blocks).
 //!
 //! The core appends; the host persists: it drains new records with
 //! [`State::take_audit_records`](crate::State::take_audit_records) and stores them. The state
@@ -107,14 +115,14 @@ pub(crate) fn civil(ms: i64) -> Civil {
     }
 }
 
-/// Serializes a timestamp like `Timestamp`'s own RFC 3339 form, without its calendar
-/// library round trip (this runs once per audit record).
-fn ts_rfc3339<S: serde::Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-    let c = civil(ts.unix_millis());
-    if !(0..=9999).contains(&c.year) {
-        return serde::Serialize::serialize(ts, s);
-    }
-    let mut buf = [0u8; 24];
+/// Unix milliseconds as RFC 3339 in UTC with milliseconds (`2026-11-23T10:15:02.120Z`), the
+/// form `Timestamp` serializes to, for the years 0 to 9999 (`None` outside them, where the
+/// caller falls back to [`Timestamp::to_rfc3339`]). No calendar library round trip and no
+/// allocation: it runs once per audit record and per dated budget key.
+pub(crate) fn rfc3339_millis(ms: i64) -> Option<[u8; 24]> {
+    let c = civil(ms);
+    let year = u32::try_from(c.year).ok().filter(|y| *y <= 9999)?;
+    let mut buf = *b"0000-00-00T00:00:00.000Z";
     let mut put = |at: usize, v: u32, width: usize| {
         let mut v = v;
         for i in (0..width).rev() {
@@ -124,32 +132,60 @@ fn ts_rfc3339<S: serde::Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Er
             v /= 10;
         }
     };
-    put(0, u32::try_from(c.year).unwrap_or(0), 4);
+    put(0, year, 4);
     put(5, c.month, 2);
     put(8, c.day, 2);
     put(11, c.hour, 2);
     put(14, c.minute, 2);
     put(17, c.second, 2);
     put(20, c.milli, 3);
-    for (at, sep) in [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'.'),
-        (23, b'Z'),
-    ] {
-        if let Some(b) = buf.get_mut(at) {
-            *b = sep;
-        }
-    }
-    s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default())
+    Some(buf)
 }
 
-/// Appends `s` as a JSON string (RFC 8785 escaping, which is also serde_json's).
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
+/// Where the canonical body goes: a string (to show it) or straight into the hasher (to hash
+/// it without building it, once per evaluated event).
+trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, s: &str) {
+        self.update(s.as_bytes());
+    }
+}
+
+/// Writes `ts` as a JSON string, exactly as serde serializes a `Timestamp`.
+fn put_ts(out: &mut impl Sink, ts: Timestamp) {
+    match rfc3339_millis(ts.unix_millis()) {
+        Some(rfc) => {
+            let mut quoted = [b'"'; 26];
+            if let Some(inner) = quoted.get_mut(1..25) {
+                inner.copy_from_slice(&rfc);
+            }
+            out.put(std::str::from_utf8(&quoted).unwrap_or_default());
+        }
+        None => put_json_str(out, &ts.to_rfc3339()),
+    }
+}
+
+/// Writes `s` as a JSON string (RFC 8785 escaping, which is also serde_json's).
+fn put_json_str(out: &mut impl Sink, s: &str) {
+    out.put("\"");
+    // Most values need no escape: one branch-free pass finds out, then a single copy.
+    if !s
+        .bytes()
+        .fold(false, |any, b| any | (b == b'"' || b == b'\\' || b < 0x20))
+    {
+        out.put(s);
+        out.put("\"");
+        return;
+    }
     let mut plain = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape = match b {
@@ -163,77 +199,94 @@ fn push_json_str(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(s.get(plain..i).unwrap_or(""));
+        out.put(s.get(plain..i).unwrap_or(""));
         plain = i + 1;
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
+            let u = [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ];
+            out.put(std::str::from_utf8(&u).unwrap_or_default());
         } else {
-            out.push_str(escape);
+            out.put(escape);
         }
     }
-    out.push_str(s.get(plain..).unwrap_or(""));
-    out.push('"');
+    out.put(s.get(plain..).unwrap_or(""));
+    out.put("\"");
 }
 
-fn push_opt(out: &mut String, key: &str, v: &Option<String>) {
-    out.push_str(key);
+fn put_opt(out: &mut impl Sink, key: &str, v: &Option<String>) {
+    out.put(key);
     match v {
-        Some(s) => push_json_str(out, s),
-        None => out.push_str("null"),
+        Some(s) => put_json_str(out, s),
+        None => out.put("null"),
     }
 }
 
 impl AuditRecord {
-    /// The canonical JSON the hash covers: every field but `hash`, keys sorted, no
-    /// whitespace. Written by hand (it runs once per evaluated event); a test checks it
-    /// against serde_json's output.
+    /// The record's body: its canonical JSON without the chain fields (`hash`, `prev_hash`,
+    /// `seq`), keys sorted, no whitespace. Written by hand (it runs once per evaluated
+    /// event); a test checks it against serde_json's output.
     pub fn canonical_body(&self) -> String {
-        let mut o = String::with_capacity(400);
-        o.push_str("{\"action\":\"");
-        o.push_str(self.action.as_str());
-        o.push('"');
-        push_opt(&mut o, ",\"agent\":", &self.agent);
-        push_opt(&mut o, ",\"approver\":", &self.approver);
-        push_opt(&mut o, ",\"args_sha256\":", &self.args_sha256);
-        o.push_str(",\"decision\":\"");
-        o.push_str(self.decision.as_str());
-        o.push_str("\",\"event\":");
-        push_json_str(&mut o, &self.event);
-        push_opt(&mut o, ",\"gate\":", &self.gate);
-        o.push_str(",\"policy\":");
-        push_json_str(&mut o, &self.policy);
-        o.push_str(",\"prev_hash\":");
-        push_json_str(&mut o, &self.prev_hash);
-        push_opt(&mut o, ",\"principal\":", &self.principal);
-        o.push_str(",\"reasons\":[");
-        for (i, r) in self.reasons.iter().enumerate() {
-            if i > 0 {
-                o.push(',');
-            }
-            push_json_str(&mut o, r);
-        }
-        o.push(']');
-        push_opt(&mut o, ",\"run\":", &self.run);
-        o.push_str(",\"seq\":");
-        o.push_str(&self.seq.to_string());
-        push_opt(&mut o, ",\"tool\":", &self.tool);
-        o.push_str(",\"ts\":");
-        let mut ts = Vec::with_capacity(26);
-        match ts_rfc3339(&self.ts, &mut serde_json::Serializer::new(&mut ts)) {
-            Ok(()) => o.push_str(std::str::from_utf8(&ts).unwrap_or("null")),
-            Err(_) => o.push_str("null"),
-        }
-        o.push('}');
+        let mut o = String::with_capacity(320);
+        self.write_body(&mut o);
         o
     }
 
-    /// The hash this record's content gives.
-    pub fn compute_hash(&self) -> String {
-        crate::policy::hex(&Sha256::digest(self.canonical_body().as_bytes()))
+    fn write_body(&self, o: &mut impl Sink) {
+        o.put("{\"action\":\"");
+        o.put(self.action.as_str());
+        o.put("\"");
+        put_opt(o, ",\"agent\":", &self.agent);
+        put_opt(o, ",\"approver\":", &self.approver);
+        put_opt(o, ",\"args_sha256\":", &self.args_sha256);
+        o.put(",\"decision\":\"");
+        o.put(self.decision.as_str());
+        o.put("\",\"event\":");
+        put_json_str(o, &self.event);
+        put_opt(o, ",\"gate\":", &self.gate);
+        o.put(",\"policy\":");
+        put_json_str(o, &self.policy);
+        put_opt(o, ",\"principal\":", &self.principal);
+        o.put(",\"reasons\":[");
+        for (i, r) in self.reasons.iter().enumerate() {
+            if i > 0 {
+                o.put(",");
+            }
+            put_json_str(o, r);
+        }
+        o.put("]");
+        put_opt(o, ",\"run\":", &self.run);
+        put_opt(o, ",\"tool\":", &self.tool);
+        o.put(",\"ts\":");
+        put_ts(o, self.ts);
+        o.put("}");
     }
+
+    /// A SHA-256 state that has absorbed the body: the part of the hash that does not depend
+    /// on the chain, computed before the record is linked.
+    pub(crate) fn body_hasher(&self) -> Sha256 {
+        let mut h = Sha256::new();
+        self.write_body(&mut h);
+        h
+    }
+
+    /// The hash this record's content and chain fields give.
+    pub fn compute_hash(&self) -> String {
+        finish_hash(self.body_hasher(), &self.prev_hash, self.seq)
+    }
+}
+
+/// Completes `SHA-256(body || prev_hash || seq)` from the state after the body.
+fn finish_hash(mut body: Sha256, prev_hash: &str, seq: u64) -> String {
+    body.update(prev_hash.as_bytes());
+    body.update(seq.to_be_bytes());
+    crate::policy::hex(&body.finalize())
 }
 
 /// Where a chain stands: how many records it holds and the last one's hash.
@@ -255,22 +308,72 @@ impl Default for AuditHead {
     }
 }
 
-/// The chain's live part in the state: the head and the records not yet drained.
+/// The chain's live part in the state: the head, the records numbered but not yet linked,
+/// and the records not yet drained.
 #[derive(Debug, Default)]
 pub(crate) struct AuditState {
+    /// The last linked record.
     pub head: AuditHead,
+    /// The next number to hand out: `head.seq` plus the records in flight (numbered with
+    /// their decision's state changes, not linked yet).
+    next_seq: u64,
+    /// Records that arrived before their predecessor, with their body hashed: at most one
+    /// per thread evaluating at the same time.
+    early: Vec<(AuditRecord, Sha256)>,
+    /// Linked records, in chain order, until the host drains them.
     pub records: Vec<AuditRecord>,
 }
 
 impl AuditState {
-    /// Chains and appends `record` (its `seq`, `prev_hash` and `hash` are set here).
-    pub(crate) fn append(&mut self, mut record: AuditRecord) {
-        record.seq = self.head.seq;
+    /// The state of a chain that continues after `head`.
+    pub(crate) fn after(head: AuditHead) -> AuditState {
+        AuditState {
+            next_seq: head.seq,
+            head,
+            early: Vec::new(),
+            records: Vec::new(),
+        }
+    }
+
+    /// Numbers the next record. The guard calls this under the lock that orders the state
+    /// changes, so numbers follow them; every number must then be [`link`](Self::link)ed,
+    /// or the records after it wait forever (the code between the two does not panic:
+    /// building a record and serializing it only copy strings).
+    pub(crate) fn number(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// Links a numbered record whose body was hashed outside the lock (`body`, from
+    /// [`AuditRecord::body_hasher`]), then any early records that follow it: their
+    /// `prev_hash` and `hash` are set here, in number order.
+    pub(crate) fn link(&mut self, record: AuditRecord, body: Sha256) {
+        if record.seq != self.head.seq {
+            self.early.push((record, body));
+            return;
+        }
+        self.push_linked(record, body);
+        while let Some(i) = self.early.iter().position(|(r, _)| r.seq == self.head.seq) {
+            let (record, body) = self.early.swap_remove(i);
+            self.push_linked(record, body);
+        }
+    }
+
+    fn push_linked(&mut self, mut record: AuditRecord, body: Sha256) {
         record.prev_hash = std::mem::take(&mut self.head.hash);
-        record.hash = record.compute_hash();
-        self.head.seq += 1;
+        record.hash = finish_hash(body, &record.prev_hash, record.seq);
+        self.head.seq = record.seq + 1;
         self.head.hash.clone_from(&record.hash);
         self.records.push(record);
+    }
+
+    /// Numbers, digests and links `record` in one step (tests build chains with it).
+    #[cfg(test)]
+    pub(crate) fn append(&mut self, mut record: AuditRecord) {
+        record.seq = self.number();
+        let body = record.body_hasher();
+        self.link(record, body);
     }
 }
 
@@ -453,11 +556,13 @@ mod tests {
         s.records
     }
 
-    /// The record without its hash, serialized by serde: the reference for the hand-written
-    /// canonical form.
+    /// The record without its chain fields, serialized by serde: the reference for the
+    /// hand-written canonical form.
     fn serde_body(r: &AuditRecord) -> String {
         let mut v = serde_json::to_value(r).unwrap();
-        v.as_object_mut().unwrap().remove("hash");
+        for chain_field in ["hash", "prev_hash", "seq"] {
+            v.as_object_mut().unwrap().remove(chain_field).unwrap();
+        }
         v.to_string()
     }
 
@@ -482,15 +587,14 @@ mod tests {
             1_795_428_902_120,
             253_402_300_799_999,
             -86_400_001,
+            // Years 10000 and -1: outside the fast form, which falls back.
+            253_402_300_800_000,
+            -62_198_755_200_000,
         ] {
             let ts = Timestamp::from_unix_millis(ms);
-            let mut out = Vec::new();
-            ts_rfc3339(&ts, &mut serde_json::Serializer::new(&mut out)).unwrap();
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                serde_json::to_string(&ts).unwrap(),
-                "{ms}"
-            );
+            let mut out = String::new();
+            put_ts(&mut out, ts);
+            assert_eq!(out, serde_json::to_string(&ts).unwrap(), "{ms}");
         }
     }
 
@@ -507,6 +611,60 @@ mod tests {
         );
         assert!(!c[3].canonical_body().contains("\"hash\""));
         assert_eq!(verify(&[]), Ok(()));
+    }
+
+    #[test]
+    fn records_linked_out_of_order_form_the_same_chain() {
+        let in_order = chain(4);
+        let mut s = AuditState::default();
+        let numbered: Vec<AuditRecord> = (0..4)
+            .map(|i| {
+                let mut r = record(i);
+                r.seq = s.number();
+                r
+            })
+            .collect();
+        // A record waits until its predecessor is linked: (record linked, records linked so far).
+        for (i, linked) in [(2, 0), (0, 1), (3, 1), (1, 4)] {
+            let r = numbered[i].clone();
+            let body = r.body_hasher();
+            s.link(r, body);
+            assert_eq!(s.records.len(), linked, "after linking {i}");
+        }
+        assert_eq!(s.records, in_order);
+        assert_eq!(s.head.seq, 4);
+        assert!(s.early.is_empty());
+        // A restored chain numbers from its head.
+        let mut next = AuditState::after(s.head.clone());
+        next.append(record(4));
+        assert_eq!(verify_continuation(&s.head, &next.records), Ok(()));
+        assert_eq!(next.records[0].seq, 4);
+    }
+
+    #[test]
+    fn the_hash_is_the_documented_formula() {
+        let c = chain(3);
+        for r in &c {
+            let mut input = r.canonical_body().into_bytes();
+            input.extend_from_slice(r.prev_hash.as_bytes());
+            input.extend_from_slice(&r.seq.to_be_bytes());
+            assert_eq!(r.hash, crate::policy::hex(&Sha256::digest(&input)));
+        }
+        assert_eq!(c[1].prev_hash, c[0].hash);
+    }
+
+    #[test]
+    fn the_hash_covers_the_chain_fields() {
+        let c = chain(3);
+        let mut r = c[1].clone();
+        r.prev_hash = r.prev_hash.to_uppercase();
+        assert_ne!(r.compute_hash(), c[1].hash);
+        let mut r = c[1].clone();
+        r.seq = 7;
+        assert_ne!(r.compute_hash(), c[1].hash);
+        let mut c = chain(10);
+        c[4].prev_hash = c[4].prev_hash.to_uppercase();
+        assert_eq!(verify(&c), Err(AuditError::Edited { index: 4, seq: 4 }));
     }
 
     #[test]

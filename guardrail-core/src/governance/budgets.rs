@@ -195,6 +195,14 @@ pub(crate) fn validate(p: &BudgetsPolicy, diags: &mut Diagnostics) {
 
 /// Escapes `/` and `%` so a value cannot break a counter key apart.
 pub(crate) fn key_part(s: &str, out: &mut String) {
+    // Usually there is nothing to escape: copy the whole value at once.
+    if !s
+        .bytes()
+        .fold(false, |any, b| any | (b == b'/' || b == b'%'))
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '/' => out.push_str("%2F"),
@@ -204,63 +212,128 @@ pub(crate) fn key_part(s: &str, out: &mut String) {
     }
 }
 
-fn window_key(w: Window, ts: Timestamp, run: Option<&str>) -> Option<String> {
-    let c = || super::audit::civil(ts.unix_millis());
-    Some(match w {
-        Window::Total => "all".to_string(),
-        Window::Run => format!("run:{}", run?),
-        Window::Hour => {
-            let t = c();
-            format!("{:04}-{:02}-{:02}T{:02}", t.year, t.month, t.day, t.hour)
+/// Appends the window part of a counter key: `all`, `run:<run id>`, or the UTC hour
+/// (`2026-11-23T10`), day (`2026-11-23`) or month (`2026-11`) holding `ts`. False when the
+/// window needs a run id and the event has none.
+fn push_window(w: Window, ts: Timestamp, run: Option<&str>, out: &mut String) -> bool {
+    let len = match w {
+        Window::Total => {
+            out.push_str("all");
+            return true;
         }
-        Window::Day => {
-            let t = c();
-            format!("{:04}-{:02}-{:02}", t.year, t.month, t.day)
+        Window::Run => {
+            let Some(run) = run else {
+                return false;
+            };
+            out.push_str("run:");
+            key_part(run, out);
+            return true;
         }
-        Window::Month => {
-            let t = c();
-            format!("{:04}-{:02}", t.year, t.month)
+        Window::Hour => 13,
+        Window::Day => 10,
+        Window::Month => 7,
+    };
+    // A prefix of the timestamp's RFC 3339 form, without formatting machinery (this runs
+    // for every dated budget of every event); years outside 0 to 9999 are written in full.
+    match super::audit::rfc3339_millis(ts.unix_millis()) {
+        Some(rfc) => out.push_str(
+            rfc.get(..len)
+                .and_then(|p| std::str::from_utf8(p).ok())
+                .unwrap_or_default(),
+        ),
+        None => {
+            use std::fmt::Write;
+            let t = super::audit::civil(ts.unix_millis());
+            let _ = match w {
+                Window::Hour => write!(
+                    out,
+                    "{:04}-{:02}-{:02}T{:02}",
+                    t.year, t.month, t.day, t.hour
+                ),
+                Window::Day => write!(out, "{:04}-{:02}-{:02}", t.year, t.month, t.day),
+                _ => write!(out, "{:04}-{:02}", t.year, t.month),
+            };
         }
-    })
+    }
+    true
 }
 
-/// The counter key of `budget` for `event`, or `None` when the budget does not apply.
-fn budget_key(b: &Budget, event: &Event, team: Option<&str>) -> Option<String> {
+/// Appends the counter key `budget/<id>/<scope value>/<window>`; false when the window does
+/// not apply (see [`push_window`]).
+fn push_budget_key(
+    id: &str,
+    scope: &str,
+    window: Window,
+    ts: Timestamp,
+    run: Option<&str>,
+    out: &mut String,
+) -> bool {
+    out.push_str("budget/");
+    out.push_str(id);
+    out.push('/');
+    key_part(scope, out);
+    out.push('/');
+    push_window(window, ts, run, out)
+}
+
+/// Writes the counter key of `b` for `event` into `key` (replacing what it held); false when
+/// the budget does not apply. The caller reuses `key` across budgets: one buffer per event.
+fn budget_key(b: &Budget, event: &Event, team: Option<&str>, key: &mut String) -> bool {
+    key.clear();
     let c = &event.context;
     let scope = match b.scope {
-        Scope::Run => c.run.as_deref()?,
-        Scope::Agent => c.agent.as_deref()?,
-        Scope::Workflow => c.workflow.as_deref()?,
-        Scope::Team => team?,
-        Scope::Global => "*",
+        Scope::Run => c.run.as_deref(),
+        Scope::Agent => c.agent.as_deref(),
+        Scope::Workflow => c.workflow.as_deref(),
+        Scope::Team => team,
+        Scope::Global => Some("*"),
+    };
+    let Some(scope) = scope else {
+        return false;
     };
     if b.only.as_deref().is_some_and(|g| !glob_match(g, scope)) {
-        return None;
+        return false;
     }
-    let window = window_key(b.window, c.ts, c.run.as_deref())?;
-    let mut key = String::with_capacity(32 + b.id.len() + scope.len() + window.len());
-    key.push_str("budget/");
-    key.push_str(&b.id);
-    key.push('/');
-    key_part(scope, &mut key);
-    key.push('/');
-    key_part(&window, &mut key);
-    Some(key)
+    push_budget_key(&b.id, scope, b.window, c.ts, c.run.as_deref(), key)
 }
 
-fn inflight_key(budget_key: &str, event: &Event) -> String {
+/// Writes the in-flight key of `budget_key` for `event`'s run (or agent) into `key`.
+fn inflight_key(budget_key: &str, event: &Event, key: &mut String) {
     let who = event
         .context
         .run
         .as_deref()
         .or(event.context.agent.as_deref())
         .unwrap_or("-");
-    let mut key = String::with_capacity(budget_key.len() + who.len() + 10);
+    key.clear();
     key.push_str("inflight/");
     key.push_str(budget_key.strip_prefix("budget/").unwrap_or(budget_key));
     key.push('/');
-    key_part(who, &mut key);
-    key
+    key_part(who, key);
+}
+
+/// The two key buffers of one event's budget step.
+struct Keys {
+    budget: String,
+    inflight: String,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        Keys {
+            budget: String::with_capacity(64),
+            inflight: String::with_capacity(80),
+        }
+    }
+
+    /// Sets both keys for `b`; false when the budget does not apply to `event`.
+    fn set(&mut self, b: &Budget, event: &Event, team: Option<&str>) -> bool {
+        if !budget_key(b, event, team, &mut self.budget) {
+            return false;
+        }
+        inflight_key(&self.budget, event, &mut self.inflight);
+        true
+    }
 }
 
 fn finding(rule: &str, action: Action, message: String) -> Finding {
@@ -304,18 +377,44 @@ fn soft_finding(b: &Budget, value: f64, out: &mut Vec<Finding>) {
     }
 }
 
-/// What a budget step did, so the caller can undo a reservation the decision does not use.
+impl Reserve {
+    /// The amount reserved on a budget measuring `m`.
+    fn estimate(&self, m: Metric) -> f64 {
+        match m {
+            Metric::Usd => self.usd,
+            Metric::Tokens => self.tokens,
+        }
+    }
+}
+
+/// What a budget step reserved, so the caller can undo a reservation the decision does not
+/// use: the estimate on every budget among the first `upto` of the policy that applies to
+/// the event (the step reserves them in order and stops at the first refusal). Keys are
+/// rebuilt on undo, which is rare, rather than kept for every event.
 #[derive(Debug, Default)]
 pub(crate) struct Reservation {
-    taken: Vec<(String, String, f64)>,
+    upto: usize,
 }
 
 impl Reservation {
     /// Gives back every reservation this event made.
-    pub(crate) fn undo(self, store: &dyn CounterStore) {
-        for (key, inflight, amount) in self.taken {
-            let _ = store.try_add(&key, -amount, None);
-            let _ = store.take(&inflight, amount);
+    pub(crate) fn undo(
+        self,
+        p: &BudgetsPolicy,
+        store: &dyn CounterStore,
+        event: &Event,
+        team: Option<&str>,
+    ) {
+        if self.upto == 0 {
+            return;
+        }
+        let mut keys = Keys::new();
+        for b in p.limits.iter().take(self.upto) {
+            if keys.set(b, event, team) {
+                let amount = p.reserve.estimate(b.metric);
+                let _ = store.try_add(&keys.budget, -amount, None);
+                let _ = store.take(&keys.inflight, amount);
+            }
         }
     }
 }
@@ -332,29 +431,30 @@ pub(crate) fn apply(
     may_reserve: bool,
     out: &mut Vec<Finding>,
 ) -> Reservation {
-    let mut done = Reservation::default();
     if p.limits.is_empty() {
-        return done;
+        return Reservation::default();
     }
     let kind = event.kind.name();
     let reserving = p.reserve.on.iter().any(|o| o == kind);
-    let estimate = |m: Metric| match m {
-        Metric::Usd => p.reserve.usd,
-        Metric::Tokens => p.reserve.tokens,
+    let steps = match event.kind {
+        _ if reserving => may_reserve,
+        EventKind::LlmUsage { .. } | EventKind::RunEnd { .. } => true,
+        _ => false,
     };
+    if !steps {
+        return Reservation::default();
+    }
+    let mut keys = Keys::new();
     match &event.kind {
-        _ if reserving && !may_reserve => {}
         _ if reserving => {
-            for b in &p.limits {
-                let Some(key) = budget_key(b, event, team) else {
+            for (i, b) in p.limits.iter().enumerate() {
+                if !keys.set(b, event, team) {
                     continue;
-                };
-                let est = estimate(b.metric);
-                match store.try_add(&key, est, b.hard) {
+                }
+                let est = p.reserve.estimate(b.metric);
+                match store.try_add(&keys.budget, est, b.hard) {
                     Ok(value) => {
-                        let inflight = inflight_key(&key, event);
-                        let _ = store.try_add(&inflight, est, None);
-                        done.taken.push((key, inflight, est));
+                        let _ = store.try_add(&keys.inflight, est, None);
                         soft_finding(b, value, out);
                     }
                     Err(current) => {
@@ -368,13 +468,13 @@ pub(crate) fn apply(
                                 b.hard.unwrap_or(0.0)
                             ),
                         ));
-                        Reservation {
-                            taken: std::mem::take(&mut done.taken),
-                        }
-                        .undo(store);
-                        return done;
+                        Reservation { upto: i }.undo(p, store, event, team);
+                        return Reservation::default();
                     }
                 }
+            }
+            Reservation {
+                upto: p.limits.len(),
             }
         }
         EventKind::LlmUsage {
@@ -383,16 +483,16 @@ pub(crate) fn apply(
             ..
         } => {
             for b in &p.limits {
-                let Some(key) = budget_key(b, event, team) else {
+                if !keys.set(b, event, team) {
                     continue;
-                };
+                }
                 let actual = match b.metric {
                     Metric::Usd => actual_usd.unwrap_or(0.0),
                     Metric::Tokens => input_tokens.saturating_add(*output_tokens) as f64,
                 };
-                let released = store.take(&inflight_key(&key, event), estimate(b.metric));
+                let released = store.take(&keys.inflight, p.reserve.estimate(b.metric));
                 let value = store
-                    .try_add(&key, actual - released, None)
+                    .try_add(&keys.budget, actual - released, None)
                     .unwrap_or_else(|v| v);
                 if let Some(hard) = b.hard.filter(|h| value > *h) {
                     out.push(finding(
@@ -408,20 +508,21 @@ pub(crate) fn apply(
                     soft_finding(b, value, out);
                 }
             }
+            Reservation::default()
         }
         EventKind::RunEnd { .. } => {
             for b in &p.limits {
-                if let Some(key) = budget_key(b, event, team) {
-                    let released = store.take(&inflight_key(&key, event), f64::INFINITY);
+                if keys.set(b, event, team) {
+                    let released = store.take(&keys.inflight, f64::INFINITY);
                     if released > 0.0 {
-                        let _ = store.try_add(&key, -released, None);
+                        let _ = store.try_add(&keys.budget, -released, None);
                     }
                 }
             }
+            Reservation::default()
         }
-        _ => {}
+        _ => Reservation::default(),
     }
-    done
 }
 
 /// How much of budget `id` the scope value `scope` has used (committed plus reserved) in the
@@ -433,13 +534,10 @@ pub fn used(
     ts: Timestamp,
     run: Option<&str>,
 ) -> f64 {
-    let Some(window) = window_key(budget.window, ts, run) else {
+    let mut key = String::new();
+    if !push_budget_key(&budget.id, scope, budget.window, ts, run, &mut key) {
         return 0.0;
-    };
-    let mut key = format!("budget/{}/", budget.id);
-    key_part(scope, &mut key);
-    key.push('/');
-    key_part(&window, &mut key);
+    }
     store.get(&key)
 }
 
@@ -475,6 +573,11 @@ mod tests {
 
     fn usage(cost: f64, tokens: u64) -> Event {
         ev(json!({"type":"llm_usage","model":"m","input_tokens":tokens,"cost_usd":cost}))
+    }
+
+    fn budget_key(b: &Budget, e: &Event, team: Option<&str>) -> Option<String> {
+        let mut key = String::new();
+        super::budget_key(b, e, team, &mut key).then_some(key)
     }
 
     fn rules(f: &[Finding]) -> Vec<&str> {
@@ -556,6 +659,16 @@ mod tests {
         assert_eq!(
             budget_key(&m, &e, None).as_deref(),
             Some("budget/m/bot/2026-11")
+        );
+        // Beyond year 9999 the date is written in full.
+        let mut far = e.clone();
+        far.context.ts = Timestamp::from_unix_millis(253_402_304_400_000);
+        let h: Budget =
+            serde_json::from_value(json!({"id":"h","scope":"agent","window":"hour","hard":1}))
+                .unwrap();
+        assert_eq!(
+            budget_key(&h, &far, None).as_deref(),
+            Some("budget/h/bot/10000-01-01T01")
         );
         let mut odd = e.clone();
         odd.context.agent = Some("a/b%".into());

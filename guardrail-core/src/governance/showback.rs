@@ -78,12 +78,18 @@ pub(crate) fn record(
     }
     let c = &event.context;
     let values = [cost_usd, input_tokens as f64, output_tokens as f64, 1.0];
-    let add = |dimension: &str, value: &str| {
-        let mut key = String::with_capacity(48);
+    // One key buffer for every dimension and measure of the event.
+    let mut key = String::with_capacity(64);
+    let mut add = |dimension: &str, value: &str, tag_value: Option<&str>| {
+        key.clear();
         key.push_str("showback/");
         key.push_str(dimension);
         key.push('/');
         key_part(value, &mut key);
+        if let Some(v) = tag_value {
+            key.push('=');
+            key_part(v, &mut key);
+        }
         key.push('/');
         let len = key.len();
         for (measure, v) in MEASURES.iter().zip(values) {
@@ -92,19 +98,20 @@ pub(crate) fn record(
             let _ = store.try_add(&key, v, None);
         }
     };
-    add("total", "*");
+    add("total", "*", None);
     if let Some(t) = team {
-        add("team", t);
+        add("team", t, None);
     }
     if let Some(a) = &c.agent {
-        add("agent", a);
+        add("agent", a, None);
     }
     if let Some(w) = &c.workflow {
-        add("workflow", w);
+        add("workflow", w, None);
     }
     for k in &p.tags {
         if let Some(v) = c.tags.get(k) {
-            add("tag", &format!("{k}={v}"));
+            // `tag/<key>=<value>`.
+            add("tag", k, Some(v));
         }
     }
 }
