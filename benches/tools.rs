@@ -91,7 +91,10 @@ fn bench(c: &mut Criterion) {
         bad["databse"] = json!("billing");
         bad
     };
-    assert_eq!(registry.check("billing.query", &fresh(&bad, &mut n)).len(), 2);
+    assert_eq!(
+        registry.check("billing.query", &fresh(&bad, &mut n)).len(),
+        2
+    );
     g.bench_function("schema+sql/1kb_violations", |b| {
         b.iter_batched_ref(
             || fresh(&bad, &mut n),

@@ -1008,7 +1008,12 @@ mod tests {
             ("npm", "@types/node@20", "@types/node", Some("20")),
             ("npm", "@types/node", "@types/node", None),
             ("crates", "serde@1.0", "serde", Some("1.0")),
-            ("go", "golang.org/x/text@v0.3.0", "golang.org/x/text", Some("v0.3.0")),
+            (
+                "go",
+                "golang.org/x/text@v0.3.0",
+                "golang.org/x/text",
+                Some("v0.3.0"),
+            ),
             ("apt", "jq=1.6", "jq", Some("1.6")),
             ("rubygems", "rails:7.0", "rails", Some("7.0")),
             ("packagist", "vendor/pkg:^2.0", "vendor/pkg", Some("^2.0")),
