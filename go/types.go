@@ -130,6 +130,16 @@ type Finding struct {
 	Path       string `json:"path,omitempty"`
 	Span       *Span  `json:"span,omitempty"`
 	Suggestion string `json:"suggestion,omitempty"`
+	// Package is the package a shell.package_install finding names, for a dependency policy.
+	Package *Package `json:"package,omitempty"`
+}
+
+// Package is a package a command installs: its ecosystem ("pypi", "npm", ...), its name
+// without a version, and the version or requirement written with it, if any.
+type Package struct {
+	Ecosystem string `json:"ecosystem"`
+	Name      string `json:"name"`
+	Version   string `json:"version,omitempty"`
 }
 
 // GateRequest is the human approval an escalate decision asks for.

@@ -240,6 +240,24 @@ pub struct Finding {
     /// What to do instead, where the evaluator can tell (a valid tool name, allowed values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// The package the finding is about (`shell.package_install`), for a dependency policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<Package>,
+}
+
+/// A package a command installs, as a `shell.package_install` finding names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// Its ecosystem: `pypi`, `npm`, `crates`, `go`, `rubygems`, `apt`, `rpm`, `apk`,
+    /// `homebrew`, `conda` or `packagist`.
+    pub ecosystem: String,
+    /// The name, without the version written with it (`requests`, `@types/node`,
+    /// `golang.org/x/text`).
+    pub name: String,
+    /// The version or requirement written with the name, as written: `==2.32.3`, `>=2`
+    /// (Python and conda keep the operator), `1.3.0` (after `@`, `=` or `:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A request for a human approval, opened by an `escalate` decision.

@@ -376,6 +376,7 @@ fn finding_from_hit(layer: Layer, hit: Hit, path: Option<String>) -> Finding {
             Some(hit.span)
         },
         suggestion: hit.suggestion,
+        package: hit.package,
     }
 }
 
@@ -395,6 +396,7 @@ fn internal_error(layer: Layer, fail: FailMode, what: &str, detail: &str) -> Fin
         path: None,
         span: None,
         suggestion: None,
+        package: None,
     }
 }
 

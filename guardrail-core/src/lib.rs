@@ -68,7 +68,7 @@ pub mod gates;
 pub mod governance;
 pub mod observe;
 
-pub use decision::{Action, Decision, Finding, GateRequest, Layer, Severity, Span};
+pub use decision::{Action, Decision, Finding, GateRequest, Layer, Package, Severity, Span};
 pub use event::{Event, EventError, EventKind, Timestamp};
 pub use guard::{BuildError, Evaluator, EvaluatorError, Guard, GuardBuilder};
 pub use policy::{Policy, PolicyError, PolicyIssue};

@@ -145,6 +145,16 @@ impl PyFinding {
     fn suggestion(&self) -> Option<&str> {
         self.inner.suggestion.as_deref()
     }
+    /// The package a `shell.package_install` finding names, as a dict with `ecosystem`,
+    /// `name` and, where written, `version`; None for every other finding.
+    #[getter]
+    fn package<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .package
+            .as_ref()
+            .map(|package| convert::serialize_to_py(py, package))
+            .transpose()
+    }
     /// The finding's JSON form as a dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::serialize_to_py(py, &self.inner)

@@ -87,6 +87,7 @@ impl LimitsPolicy {
                     "truncate or summarize the payload, or raise the limit in constraints.limits"
                         .into(),
                 ),
+                package: None,
             },
         ))
     }

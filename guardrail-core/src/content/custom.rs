@@ -278,6 +278,7 @@ impl CustomRules {
             span,
             message: rule.message.clone(),
             suggestion: None,
+            package: None,
         }
     }
 }

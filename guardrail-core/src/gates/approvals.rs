@@ -37,6 +37,7 @@ pub(crate) fn finding(rule: &str, action: Action, message: String) -> Finding {
         path: None,
         span: None,
         suggestion: None,
+        package: None,
     }
 }
 

@@ -204,6 +204,7 @@ mod tests {
             path: None,
             span: None,
             suggestion: None,
+            package: None,
         }
     }
 

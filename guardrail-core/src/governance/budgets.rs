@@ -353,6 +353,7 @@ fn finding(rule: &str, action: Action, message: String) -> Finding {
         path: None,
         span: None,
         suggestion: None,
+        package: None,
     }
 }
 

@@ -57,6 +57,7 @@ pub(crate) fn finding(rule: &str, category: &str, action: Action, message: Strin
         path: None,
         span: None,
         suggestion: None,
+        package: None,
     }
 }
 

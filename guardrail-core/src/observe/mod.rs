@@ -450,6 +450,7 @@ pub(crate) fn finding(
         path: None,
         span: None,
         suggestion: None,
+        package: None,
     }
 }
 

@@ -92,6 +92,8 @@ pub(crate) struct Hit {
     pub message: String,
     /// What to do instead, where the detector can tell.
     pub suggestion: Option<String>,
+    /// The package the hit is about (package installs).
+    pub package: Option<crate::decision::Package>,
 }
 
 /// A detector family compiled from its section of the policy. Immutable and shared across

@@ -346,6 +346,7 @@ impl InjectionDetector {
                     channel
                 ),
                 suggestion: None,
+                package: None,
             });
             reported += 1;
         }
@@ -433,6 +434,7 @@ impl InjectionScanner {
                 path: None,
                 span: Some(h.span),
                 suggestion: h.suggestion,
+                package: h.package,
             })
             .collect()
     }

@@ -99,6 +99,7 @@ impl ToolRegistry {
                 }),
                 span: (!hit.span.is_empty()).then_some(hit.span),
                 suggestion: hit.suggestion,
+                package: hit.package,
             })
             .collect()
     }
@@ -127,6 +128,7 @@ fn hit(
         span,
         message: truncate(message),
         suggestion: suggestion.map(truncate),
+        package: None,
     }
 }
 

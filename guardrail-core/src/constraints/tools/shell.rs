@@ -17,7 +17,7 @@
 
 use super::pointer::ArgPointer;
 use super::{hit, ToolHits};
-use crate::decision::{Action, Severity, Span};
+use crate::decision::{Action, Package, Severity, Span};
 use crate::policy::Diagnostics;
 use crate::scan::Hit;
 use globset::{GlobBuilder, GlobSet};
@@ -277,7 +277,7 @@ impl CompiledShellCheck {
         }
         for (ecosystem, package) in package_installs(command) {
             let shown: String = package.chars().take(120).collect();
-            hits.push(hit(
+            let mut install = hit(
                 "shell.package_install",
                 "dependency",
                 Severity::Info,
@@ -285,7 +285,15 @@ impl CompiledShellCheck {
                 span,
                 format!("installs {ecosystem} package `{shown}`"),
                 None,
-            ));
+            );
+            // The structured form is what a dependency policy matches on.
+            let (name, version) = split_version(ecosystem, &package);
+            install.package = Some(Package {
+                ecosystem: ecosystem.to_string(),
+                name: name.to_string(),
+                version: version.map(str::to_string),
+            });
+            hits.push(install);
         }
     }
 
@@ -954,9 +962,67 @@ fn package_installs(command: &Command) -> Vec<(&'static str, String)> {
     packages
 }
 
+/// Splits an install argument into the package name and the version written with it, by
+/// the ecosystem's own syntax: `requests==2.32.3`, `flask[async]>=2` (Python, conda: the
+/// requirement keeps its operator), `left-pad@1.3.0`, `@types/node@20` (npm), `serde@1.0`
+/// (cargo), `golang.org/x/text@v0.3.0` (go), `jq=1.6` (apt, apk), `rails:7.0` (gem),
+/// `vendor/pkg:^2.0` (composer). Homebrew's `python@3.12` is a formula name, kept whole.
+fn split_version<'a>(ecosystem: &str, spec: &'a str) -> (&'a str, Option<&'a str>) {
+    let (name, version) = match ecosystem {
+        "pypi" | "conda" => {
+            let end = spec
+                .find(|c: char| "=<>!~[;@ ".contains(c))
+                .unwrap_or(spec.len());
+            let (name, mut rest) = spec.split_at(end);
+            if rest.starts_with('[') {
+                rest = rest.find(']').map_or("", |close| &rest[close + 1..]);
+            }
+            (name, rest.trim())
+        }
+        // A leading `@` starts an npm scope, not a version.
+        "npm" => match spec.get(1..).and_then(|tail| tail.find('@')) {
+            Some(at) => (&spec[..=at], &spec[at + 2..]),
+            None => (spec, ""),
+        },
+        "crates" | "go" => spec.split_once('@').unwrap_or((spec, "")),
+        "apt" | "apk" => spec.split_once('=').unwrap_or((spec, "")),
+        "rubygems" | "packagist" => spec.split_once(':').unwrap_or((spec, "")),
+        _ => (spec, ""),
+    };
+    (name, (!version.is_empty()).then_some(version))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn install_arguments_split_into_name_and_version() {
+        for (ecosystem, spec, name, version) in [
+            ("pypi", "requests==2.32.3", "requests", Some("==2.32.3")),
+            ("pypi", "flask[async]>=2", "flask", Some(">=2")),
+            ("pypi", "httpx", "httpx", None),
+            ("pypi", "pkg[extra]", "pkg", None),
+            ("conda", "numpy=1.26", "numpy", Some("=1.26")),
+            ("npm", "left-pad@1.3.0", "left-pad", Some("1.3.0")),
+            ("npm", "@types/node@20", "@types/node", Some("20")),
+            ("npm", "@types/node", "@types/node", None),
+            ("crates", "serde@1.0", "serde", Some("1.0")),
+            (
+                "go",
+                "golang.org/x/text@v0.3.0",
+                "golang.org/x/text",
+                Some("v0.3.0"),
+            ),
+            ("apt", "jq=1.6", "jq", Some("1.6")),
+            ("rubygems", "rails:7.0", "rails", Some("7.0")),
+            ("packagist", "vendor/pkg:^2.0", "vendor/pkg", Some("^2.0")),
+            ("homebrew", "python@3.12", "python@3.12", None),
+            ("npm", "x@", "x", None),
+        ] {
+            assert_eq!(split_version(ecosystem, spec), (name, version), "{spec}");
+        }
+    }
 
     fn texts(line: &str) -> Vec<(&str, Op)> {
         split_commands(line)

@@ -16,10 +16,11 @@ use serde_json::Value;
 use sqlparser::ast::{
     BinaryOperator, Expr, ObjectName, ObjectNamePart, Query, SetExpr, Statement, Visit, Visitor,
 };
-use sqlparser::dialect::{dialect_from_str, Dialect};
-use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::dialect::dialect_from_str;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Token, Tokenizer};
 use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
 
 /// The SQL dialect a tool's database speaks.
 #[derive(
@@ -129,6 +130,7 @@ pub(crate) struct CompiledSqlCheck {
     allow_multiple: bool,
     ddl: Action,
     parse_error: Action,
+    memo: Mutex<Memo>,
 }
 
 /// What a statement does to the database.
@@ -164,6 +166,7 @@ impl CompiledSqlCheck {
             allow_multiple: check.allow_multiple_statements,
             ddl: check.ddl,
             parse_error: check.parse_error,
+            memo: Mutex::default(),
         })
     }
 
@@ -182,13 +185,10 @@ impl CompiledSqlCheck {
     }
 
     fn check_sql(&self, tool: &str, at: &str, value: &Value, sql: &str, out: &mut ToolHits) {
-        let dialect = dialect_from_str(self.dialect.as_str());
-        let Some(dialect) = dialect else {
-            return;
-        };
-        let statements = match Parser::parse_sql(dialect.as_ref(), sql) {
-            Ok(statements) => statements,
-            Err(error) => {
+        let parsed = self.parsed(sql);
+        let statements = match parsed.as_ref() {
+            Parsed::Statements(statements) => statements,
+            Parsed::Error(error) => {
                 let message = format!("SQL does not parse as {}: {error}", self.dialect.as_str());
                 out.push((Some(at.to_string()), self.parse_error_hit(value, message)));
                 return;
@@ -214,10 +214,8 @@ impl CompiledSqlCheck {
                 Some("send one statement per call".to_string()),
             );
         }
-        let spans = statement_spans(sql, dialect.as_ref(), statements.len());
-        for (statement, span) in statements.iter().zip(spans) {
-            let mut facts = Facts::default();
-            let _ = statement.visit(&mut facts);
+        for (facts, span) in statements {
+            let span = *span;
             if self.read_only {
                 if let Some(kind) = facts.writes.first() {
                     push(
@@ -295,6 +293,64 @@ impl CompiledSqlCheck {
         }
     }
 
+    /// What `sql` parses to, from the memo when this exact text was parsed recently.
+    fn parsed(&self, sql: &str) -> Arc<Parsed> {
+        if sql.len() > MEMO_MAX_SQL_BYTES {
+            return Arc::new(self.parse(sql));
+        }
+        // A poisoned lock only means another thread panicked mid-update: skip the memo.
+        let hash = Memo::hash(sql);
+        if let Some(parsed) = self.memo.lock().ok().and_then(|memo| memo.get(hash, sql)) {
+            return parsed;
+        }
+        // Parse outside the lock, so concurrent checks never wait for a parse.
+        let parsed = Arc::new(self.parse(sql));
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(hash, sql, Arc::clone(&parsed));
+        }
+        parsed
+    }
+
+    /// Tokenizes `sql` once and parses the tokens in the check's dialect: the same tokens
+    /// and options as `Parser::parse_sql`, with the token buffer sized up front and the
+    /// statement separators taken from it (no second tokenizer pass for the spans).
+    fn parse(&self, sql: &str) -> Parsed {
+        let Some(dialect) = dialect_from_str(self.dialect.as_str()) else {
+            return Parsed::Statements(Vec::new());
+        };
+        // Typical SQL makes one token (words, punctuation, spaces) per 2 to 3 bytes.
+        let mut tokens = Vec::with_capacity(sql.len() / 2 + 16);
+        if let Err(error) =
+            Tokenizer::new(dialect.as_ref(), sql).tokenize_with_location_into_buf(&mut tokens)
+        {
+            return Parsed::Error(ParserError::from(error).to_string());
+        }
+        let separators: Vec<Location> = tokens
+            .iter()
+            .filter(|t| t.token == Token::SemiColon)
+            .map(|t| t.span.start)
+            .collect();
+        let statements = match Parser::new(dialect.as_ref())
+            .with_tokens_with_locations(tokens)
+            .parse_statements()
+        {
+            Ok(statements) => statements,
+            Err(error) => return Parsed::Error(error.to_string()),
+        };
+        let spans = statement_spans(sql, &separators, statements.len());
+        Parsed::Statements(
+            statements
+                .iter()
+                .zip(spans)
+                .map(|(statement, span)| {
+                    let mut facts = Facts::default();
+                    let _ = statement.visit(&mut facts);
+                    (facts, span)
+                })
+                .collect(),
+        )
+    }
+
     fn parse_error_hit(&self, value: &Value, message: String) -> crate::scan::Hit {
         hit(
             "sql.parse_error",
@@ -308,6 +364,67 @@ impl CompiledSqlCheck {
                 self.dialect.as_str()
             )),
         )
+    }
+}
+
+/// What parsing one SQL text gave: everything the findings depend on, so that a memoized
+/// parse yields exactly the findings of a fresh one.
+#[derive(Debug)]
+enum Parsed {
+    /// The parser's (or tokenizer's) error message.
+    Error(String),
+    /// Each statement's facts and byte span.
+    Statements(Vec<(Facts, Span)>),
+}
+
+/// How many recent parses one SQL check remembers.
+const MEMO_ENTRIES: usize = 32;
+/// Longer SQL texts are always parsed afresh (bounds the memo at 32 × 4 KiB of text).
+const MEMO_MAX_SQL_BYTES: usize = 4096;
+
+/// The last [`MEMO_ENTRIES`] distinct SQL texts a check parsed, keyed by the exact text
+/// (the dialect is the check's own), replaced oldest first. Agents often send one
+/// statement many times; a hit skips the parse. Parsing is a pure function of the text,
+/// so the memo changes no finding, only the time.
+#[derive(Debug, Default)]
+struct Memo {
+    /// Text hash (fixed seed: the same on every run), text, parse.
+    entries: Vec<(u64, Box<str>, Arc<Parsed>)>,
+    /// The slot the next insert replaces once the memo is full.
+    next: usize,
+}
+
+impl Memo {
+    /// Statements that differ only near the end (`LIMIT 50` / `LIMIT 51`) are common, so
+    /// entries are told apart by hash before their texts are compared.
+    fn hash(sql: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0).hash_one(sql)
+    }
+
+    fn find(&self, hash: u64, sql: &str) -> Option<&Arc<Parsed>> {
+        self.entries
+            .iter()
+            .find(|(h, text, _)| *h == hash && text.as_ref() == sql)
+            .map(|(_, _, parsed)| parsed)
+    }
+
+    fn get(&self, hash: u64, sql: &str) -> Option<Arc<Parsed>> {
+        self.find(hash, sql).map(Arc::clone)
+    }
+
+    fn insert(&mut self, hash: u64, sql: &str, parsed: Arc<Parsed>) {
+        // Another thread may have parsed the same text meanwhile.
+        if self.find(hash, sql).is_some() {
+            return;
+        }
+        let entry = (hash, Box::from(sql), parsed);
+        if self.entries.len() < MEMO_ENTRIES {
+            self.entries.push(entry);
+        } else if let Some(slot) = self.entries.get_mut(self.next) {
+            *slot = entry;
+            self.next = (self.next + 1) % MEMO_ENTRIES;
+        }
     }
 }
 
@@ -508,23 +625,20 @@ fn classify(statement: &Statement) -> Class {
     }
 }
 
-/// The byte span of each statement in `sql`: the text between top-level semicolons, found
-/// with the dialect's own tokenizer (so quoted and commented semicolons do not count),
-/// trimmed. Where the pieces do not line up with the parsed statements (procedural blocks),
-/// every statement gets the whole text.
-fn statement_spans(sql: &str, dialect: &dyn Dialect, count: usize) -> Vec<Span> {
+/// The byte span of each statement in `sql`: the text between top-level semicolons (the
+/// `separators`, found by the dialect's own tokenizer, so quoted and commented semicolons
+/// do not count), trimmed. Where the pieces do not line up with the parsed statements
+/// (procedural blocks), every statement gets the whole text.
+fn statement_spans(sql: &str, separators: &[Location], count: usize) -> Vec<Span> {
     let whole = vec![Span::new(0, sql.len()); count];
     if count <= 1 {
         return vec![trimmed(sql, 0, sql.len()); count];
     }
-    let Ok(tokens) = Tokenizer::new(dialect, sql).tokenize_with_location() else {
-        return whole;
-    };
     let mut cursor = Cursor::default();
     let mut spans = Vec::with_capacity(count);
     let mut start = 0;
-    for token in tokens.iter().filter(|t| t.token == Token::SemiColon) {
-        let Some(end) = cursor.advance(sql, token.span.start.line, token.span.start.column) else {
+    for separator in separators {
+        let Some(end) = cursor.advance(sql, separator.line, separator.column) else {
             return whole;
         };
         let piece = trimmed(sql, start, end);
@@ -589,5 +703,105 @@ impl Cursor {
             self.offset += c.len_utf8();
         }
         ((self.line, self.column) == (line, column)).then_some(self.offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(check: SqlCheck) -> CompiledSqlCheck {
+        let mut diag = Diagnostics::default();
+        let compiled = CompiledSqlCheck::compile(&check, "sql[0]", &mut diag).unwrap();
+        assert!(diag.is_empty());
+        compiled
+    }
+
+    fn hits(check: &CompiledSqlCheck, sql: &str) -> ToolHits {
+        let mut out = Vec::new();
+        check.check("db.query", &Value::String(sql.to_string()), &mut out);
+        out
+    }
+
+    /// Texts covering every outcome: reads, writes, DDL, stacked statements with their
+    /// spans, unlisted tables, parser and tokenizer errors, empty input.
+    const TEXTS: [&str; 12] = [
+        "SELECT c.id FROM customers c JOIN invoices i ON i.customer_id = c.id WHERE c.id = $1",
+        "DELETE FROM invoices",
+        "UPDATE invoices SET total = 0",
+        "WITH gone AS (DELETE FROM invoices WHERE id = 1 RETURNING *) SELECT * FROM gone",
+        "ALTER TABLE refunds ADD COLUMN n int",
+        "SELECT 1; DROP TABLE invoices ;\n SELECT ';' FROM users -- ;",
+        "SELECT * FROM users u JOIN pg_catalog.pg_authid a ON true",
+        "SELEC * FROM invoices",
+        "SELECT 'unterminated",
+        "SELECT ((((",
+        "",
+        "BEGIN; COMMIT",
+    ];
+
+    #[test]
+    fn one_tokenizer_pass_parses_like_parse_sql() {
+        let check = compiled(SqlCheck {
+            dialect: SqlDialect::Postgres,
+            ..SqlCheck::default()
+        });
+        let dialect = sqlparser::dialect::PostgreSqlDialect {};
+        for text in TEXTS {
+            match (check.parse(text), Parser::parse_sql(&dialect, text)) {
+                (Parsed::Error(ours), Err(theirs)) => assert_eq!(ours, theirs.to_string()),
+                (Parsed::Statements(ours), Ok(theirs)) => assert_eq!(ours.len(), theirs.len()),
+                (ours, theirs) => panic!("{text}: {ours:?} vs {theirs:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn memoized_parses_give_the_findings_of_fresh_ones() {
+        for check in [
+            SqlCheck {
+                dialect: SqlDialect::Postgres,
+                read_only: true,
+                tables: vec!["invoices".into(), "customers".into()],
+                ..SqlCheck::default()
+            },
+            SqlCheck::default(),
+        ] {
+            let warm = compiled(check.clone());
+            for text in TEXTS {
+                let fresh = hits(&compiled(check.clone()), text);
+                assert_eq!(hits(&warm, text), fresh, "{text}");
+                assert_eq!(hits(&warm, text), fresh, "{text} (memoized)");
+            }
+            // Evicted texts are parsed again, with the same findings.
+            for n in 0..2 * MEMO_ENTRIES {
+                hits(&warm, &format!("SELECT {n} FROM users"));
+            }
+            for text in TEXTS {
+                assert_eq!(hits(&warm, text), hits(&compiled(check.clone()), text));
+            }
+        }
+    }
+
+    #[test]
+    fn the_memo_is_bounded_and_replaces_oldest_first() {
+        let check = compiled(SqlCheck::default());
+        let texts: Vec<String> = (0..MEMO_ENTRIES + 3)
+            .map(|n| format!("SELECT {n}"))
+            .collect();
+        for text in &texts {
+            check.parsed(text);
+        }
+        let memo = check.memo.lock().unwrap();
+        assert_eq!(memo.entries.len(), MEMO_ENTRIES);
+        let held = |text: &String| memo.get(Memo::hash(text), text).is_some();
+        assert!(!texts.iter().take(3).any(held));
+        assert!(texts.iter().skip(3).all(held));
+        drop(memo);
+        // Long texts are never held.
+        let long = format!("SELECT 1 {}", " ".repeat(MEMO_MAX_SQL_BYTES));
+        check.parsed(&long);
+        let memo = check.memo.lock().unwrap();
+        assert!(memo.get(Memo::hash(&long), &long).is_none());
     }
 }

@@ -957,6 +957,20 @@ fn package_installs_are_findings_for_the_dependency_policy() {
     assert!(hits
         .iter()
         .all(|(_, h)| h.action == Action::Allow && h.category == "dependency"));
+    // The structured form a dependency policy reads.
+    let packages: Vec<_> = hits
+        .iter()
+        .filter_map(|(_, h)| h.package.as_ref())
+        .map(|p| (p.ecosystem.as_str(), p.name.as_str(), p.version.as_deref()))
+        .collect();
+    assert_eq!(
+        packages,
+        [
+            ("pypi", "requests", Some("==2.32.3")),
+            ("pypi", "flask", None),
+            ("npm", "left-pad", None)
+        ]
+    );
     for (line, eco) in [
         ("python3 -m pip install httpx", "pypi"),
         ("uv add pydantic", "pypi"),
@@ -1134,6 +1148,36 @@ constraints:
             "args": {"sql": "SELECT 1"}}),
         );
         assert_eq!(d.action, Action::Allow, "{:?}", d.findings);
+    }
+
+    #[test]
+    fn package_installs_carry_the_package_in_the_decision_json() {
+        let policy = Policy::from_value(json!({"version": 1, "constraints": {"tools": {
+            "list": [{"name": "shell.run", "parameters": {}}],
+            "checks": {"shell.run": {"shell": [{"pointer": "/command"}]}}
+        }}}))
+        .unwrap();
+        let d = evaluate(
+            &policy,
+            json!({"type": "tool_call", "ts": 1, "tool": "shell.run",
+            "args": {"command": "npm i @types/node@20"}}),
+        );
+        let json = serde_json::to_value(&d).unwrap();
+        let install = &json["findings"][0];
+        assert_eq!(install["rule"], "shell.package_install");
+        assert_eq!(
+            install["package"],
+            json!({"ecosystem": "npm", "name": "@types/node", "version": "20"})
+        );
+        // Findings about no package leave the key out.
+        let d = evaluate(
+            &policy,
+            json!({"type": "tool_call", "ts": 1, "tool": "shell.run",
+            "args": {"command": "rm -rf /"}}),
+        );
+        let json = serde_json::to_value(&d).unwrap();
+        assert!(json["findings"][0].get("package").is_none(), "{json}");
+        assert!(json["findings"][0].get("rule").is_some());
     }
 
     #[test]

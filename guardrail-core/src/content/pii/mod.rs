@@ -249,6 +249,7 @@ impl Detector for PiiDetector {
                 span: Span::new(c.start, c.end),
                 message: format!("{} detected", builtin.name.replace('_', " ")),
                 suggestion: None,
+                package: None,
             });
         });
     }

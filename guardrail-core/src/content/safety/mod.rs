@@ -270,6 +270,7 @@ impl Detector for SafetyDetector {
                     m.score
                 ),
                 suggestion: None,
+                package: None,
             });
         }
     }

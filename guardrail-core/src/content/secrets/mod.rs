@@ -269,6 +269,7 @@ impl SecretsDetector {
             span: Span::new(raw.start, raw.end),
             message: format!("{what} matching rule `{}`{how}", spec.name),
             suggestion: Some("move the value to a secret manager and rotate it".to_string()),
+            package: None,
         })
     }
 }
