@@ -29,7 +29,7 @@ use crate::event::{Event, EventKind, Role};
 use crate::gates::approvals::{self, GrantLookup};
 use crate::governance::{audit, budgets, showback, CostModel};
 use crate::policy::{glob_match, Diagnostics, FailMode, Mode, Override, Policy, PolicyDoc};
-use crate::scan::{Channel, Detector, Hit};
+use crate::scan::{Channel, Detector};
 use crate::state::{lock, State};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -359,27 +359,6 @@ fn event_texts(kind: &EventKind) -> Vec<EventText<'_>> {
     out
 }
 
-fn finding_from_hit(layer: Layer, hit: Hit, path: Option<String>) -> Finding {
-    Finding {
-        layer,
-        rule: hit.rule.into_owned(),
-        category: hit.category.into_owned(),
-        severity: hit.severity,
-        confidence: hit.confidence,
-        message: hit.message,
-        action: hit.action,
-        shadow: false,
-        path,
-        span: if hit.span.is_empty() {
-            None
-        } else {
-            Some(hit.span)
-        },
-        suggestion: hit.suggestion,
-        package: hit.package,
-    }
-}
-
 fn internal_error(layer: Layer, fail: FailMode, what: &str, detail: &str) -> Finding {
     Finding {
         layer,
@@ -465,7 +444,7 @@ impl Guard {
             match run {
                 Ok(()) => out.extend(
                     hits.into_iter()
-                        .map(|h| finding_from_hit(layer, h, Some(text.path.clone()))),
+                        .map(|h| h.into_finding(layer, Some(text.path.clone()))),
                 ),
                 Err(p) => out.push(internal_error(
                     layer,
@@ -491,7 +470,7 @@ impl Guard {
                     Some(pointer) => format!("/args{pointer}"),
                     None => "/tool".to_string(),
                 };
-                finding_from_hit(Layer::Constraints, hit, Some(path))
+                hit.into_finding(Layer::Constraints, Some(path))
             })),
             Err(p) => out.push(internal_error(
                 Layer::Constraints,
@@ -538,11 +517,7 @@ impl Guard {
         let limit_hit = compiled.doc.constraints.limits.check(&event.kind);
         let oversized = limit_hit.is_some();
         if let Some((path, hit)) = limit_hit {
-            findings.push(finding_from_hit(
-                Layer::Constraints,
-                hit,
-                Some(path.to_string()),
-            ));
+            findings.push(hit.into_finding(Layer::Constraints, Some(path.to_string())));
         }
         for layer in Layer::ALL {
             // Oversized payloads are blocked unread: this bounds the cost of any event.

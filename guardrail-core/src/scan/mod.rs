@@ -6,7 +6,7 @@
 //! hits into [`Finding`](crate::Finding)s, applies the policy's action overrides and shadow
 //! settings, and redacts.
 
-use crate::decision::{Action, Layer, Severity, Span};
+use crate::decision::{Action, Finding, Layer, Severity, Span};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
@@ -94,6 +94,27 @@ pub(crate) struct Hit {
     pub suggestion: Option<String>,
     /// The package the hit is about (package installs).
     pub package: Option<crate::decision::Package>,
+}
+
+impl Hit {
+    /// The finding this hit reports from `layer`, pointing at `path` in the event; an empty
+    /// span (a finding about a whole value) is left out.
+    pub(crate) fn into_finding(self, layer: Layer, path: Option<String>) -> Finding {
+        Finding {
+            layer,
+            rule: self.rule.into_owned(),
+            category: self.category.into_owned(),
+            severity: self.severity,
+            confidence: self.confidence,
+            message: self.message,
+            action: self.action,
+            shadow: false,
+            path,
+            span: (!self.span.is_empty()).then_some(self.span),
+            suggestion: self.suggestion,
+            package: self.package,
+        }
+    }
 }
 
 /// A detector family compiled from its section of the policy. Immutable and shared across

@@ -422,20 +422,7 @@ impl InjectionScanner {
         let mut hits = Vec::new();
         self.detector.scan(text, channel, &mut hits);
         hits.into_iter()
-            .map(|h| Finding {
-                layer: Layer::Constraints,
-                rule: h.rule.into_owned(),
-                category: h.category.into_owned(),
-                severity: h.severity,
-                confidence: h.confidence,
-                message: h.message,
-                action: h.action,
-                shadow: false,
-                path: None,
-                span: Some(h.span),
-                suggestion: h.suggestion,
-                package: h.package,
-            })
+            .map(|h| h.into_finding(Layer::Constraints, None))
             .collect()
     }
 

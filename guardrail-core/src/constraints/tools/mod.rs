@@ -84,22 +84,12 @@ impl ToolRegistry {
         let mut hits = Vec::new();
         self.tools.check_call(tool, args, &mut hits);
         hits.into_iter()
-            .map(|(pointer, hit)| Finding {
-                layer: Layer::Constraints,
-                rule: hit.rule.into_owned(),
-                category: hit.category.into_owned(),
-                severity: hit.severity,
-                confidence: hit.confidence,
-                message: hit.message,
-                action: hit.action,
-                shadow: false,
-                path: Some(match pointer {
+            .map(|(pointer, hit)| {
+                let path = match pointer {
                     Some(pointer) => format!("/args{pointer}"),
                     None => "/tool".to_string(),
-                }),
-                span: (!hit.span.is_empty()).then_some(hit.span),
-                suggestion: hit.suggestion,
-                package: hit.package,
+                };
+                hit.into_finding(Layer::Constraints, Some(path))
             })
             .collect()
     }
