@@ -3,7 +3,7 @@
 //!
 //! A detector family (secrets, PII, injection, custom rules, ...) lives in one folder of its
 //! layer and implements the crate's detector trait. It reports hits with byte spans; the guard turns
-//! hits into [`Finding`](crate::Finding)s, applies the policy's action overrides and shadow
+//! hits into [`Finding`]s, applies the policy's action overrides and shadow
 //! settings, and redacts.
 
 use crate::decision::{Action, Finding, Layer, Severity, Span};
