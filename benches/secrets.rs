@@ -17,9 +17,10 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Only the secrets family of the content layer: the other content detectors are off so the
-/// figures are about secret scanning alone.
-const POLICY: &str = "version: 1\nname: secrets-only\ncontent:\n  pii:\n    enabled: false\n  safety:\n    enabled: false\n";
+/// Only the secrets family of the content layer: the other content detectors and the
+/// injection detector (which also reads tool output) are off, so the figures are about secret
+/// scanning alone.
+const POLICY: &str = "version: 1\nname: secrets-only\nconstraints:\n  injection:\n    enabled: false\ncontent:\n  pii:\n    enabled: false\n  safety:\n    enabled: false\n";
 
 fn corpus_dir() -> Option<PathBuf> {
     if let Ok(dir) = std::env::var("GUARDRAIL_CORPUS_DIR") {

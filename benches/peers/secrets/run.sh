@@ -56,9 +56,9 @@ fi
 
 # --------------------------------------------------------------------------- runs
 OUT="$PEERS/out"
-# Secret scanning alone: the other content detectors (PII, safety) are off.
+# Secret scanning alone: the other content detectors (PII, safety) and injection are off.
 POLICY="$OUT/secrets-only.yaml"
-printf 'version: 1\nname: secrets-only\ncontent:\n  pii:\n    enabled: false\n  safety:\n    enabled: false\n' > "$POLICY"
+printf 'version: 1\nname: secrets-only\nconstraints:\n  injection:\n    enabled: false\ncontent:\n  pii:\n    enabled: false\n  safety:\n    enabled: false\n' > "$POLICY"
 measure() { # name, output file, command...
   local name="$1" out="$2"; shift 2
   echo "running $name ..." >&2
