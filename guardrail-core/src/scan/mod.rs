@@ -6,6 +6,8 @@
 //! hits into [`Finding`]s, applies the policy's action overrides and shadow
 //! settings, and redacts.
 
+pub(crate) mod keywords;
+
 use crate::decision::{Action, Finding, Layer, Severity, Span};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

@@ -11,7 +11,7 @@ use super::rules::{keyed_regex, Check, Pattern, RuleSpec};
 use super::validate::{
     entropy, generic_name_ok, generic_value_ok, github_checksum_ok, jwt_confidence, url_password_ok,
 };
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use crate::scan::keywords::KeywordSet;
 use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::syntax;
@@ -59,7 +59,7 @@ struct Compiled {
 #[derive(Debug)]
 pub(crate) struct Engine {
     rules: Vec<Compiled>,
-    ac: AhoCorasick,
+    keywords: KeywordSet,
     /// The automaton's patterns, as written.
     patterns: Vec<String>,
     triggers: Vec<Trigger>,
@@ -155,24 +155,13 @@ impl Engine {
                 }
             }
         }
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .or_else(|_| {
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&patterns)
-            })
-            .map_err(|e| RuleError {
-                rule: "keywords",
-                message: e.to_string(),
-            })?;
+        let keywords = KeywordSet::new(&patterns, true).map_err(|e| RuleError {
+            rule: "keywords",
+            message: e.to_string(),
+        })?;
         Ok(Engine {
             rules,
-            ac,
+            keywords,
             patterns,
             triggers,
             allow,
@@ -196,8 +185,10 @@ impl Engine {
         let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
         let mut decode_end = [0usize; 4];
         let mut regions: Vec<(Range<usize>, Encoding)> = Vec::new();
-        for m in self.ac.find_overlapping_iter(text) {
-            match self.triggers.get(m.pattern().as_usize()) {
+        let mut found = Vec::new();
+        self.keywords.find_overlapping(text, &mut found);
+        for m in found {
+            match self.triggers.get(m.pattern) {
                 Some(Trigger::Rules(ids)) => {
                     for &r in ids {
                         let Some(rule) = self.rules.get(r) else {
@@ -205,13 +196,13 @@ impl Engine {
                         };
                         if rule.spec.anchored {
                             if let Some(re) = &rule.regex {
-                                let end = m.start().saturating_add(rule.spec.after).min(text.len());
-                                self.match_at(text, r, re, m.start()..end, hits);
+                                let end = m.start.saturating_add(rule.spec.after).min(text.len());
+                                self.match_at(text, r, re, m.start..end, hits);
                             }
                             continue;
                         }
-                        let ws = m.start().saturating_sub(rule.spec.before);
-                        let we = m.end().saturating_add(rule.spec.after).min(text.len());
+                        let ws = m.start.saturating_sub(rule.spec.before);
+                        let we = m.end.saturating_add(rule.spec.after).min(text.len());
                         let Some(slot) = pending.get_mut(r) else {
                             continue;
                         };
@@ -228,18 +219,15 @@ impl Engine {
                 Some(Trigger::Decode(kind)) if depth > 0 => {
                     // Base64 is case-sensitive; the automaton is not.
                     if *kind == Encoding::Base64
-                        && self
-                            .patterns
-                            .get(m.pattern().as_usize())
-                            .map(String::as_bytes)
-                            != text.get(m.range())
+                        && self.patterns.get(m.pattern).map(String::as_bytes)
+                            != text.get(m.start..m.end)
                     {
                         continue;
                     }
                     let k = *kind as usize;
                     let done = decode_end.get(k).copied().unwrap_or(0);
-                    if m.start() >= done {
-                        let r = decode::region(text, m.start()..m.end(), *kind);
+                    if m.start >= done {
+                        let r = decode::region(text, m.start..m.end, *kind);
                         if let Some(d) = decode_end.get_mut(k) {
                             *d = r.end;
                         }
@@ -554,8 +542,10 @@ mod profile {
         let e = &det.engine;
         let t = std::time::Instant::now();
         let mut counts: HashMap<usize, usize> = HashMap::new();
-        for m in e.ac.find_overlapping_iter(&text) {
-            *counts.entry(m.pattern().as_usize()).or_default() += 1;
+        let mut found = Vec::new();
+        e.keywords.find_overlapping(&text, &mut found);
+        for m in found {
+            *counts.entry(m.pattern).or_default() += 1;
         }
         let mb_s = text.len() as f64 / t.elapsed().as_secs_f64() / 1e6;
         println!(
