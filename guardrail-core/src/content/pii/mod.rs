@@ -10,6 +10,7 @@
 
 mod candidates;
 mod config;
+mod engine;
 mod entity;
 mod names;
 mod patterns;
@@ -25,9 +26,9 @@ use crate::decision::{Action, Layer, Span};
 use crate::policy::{Diagnostics, PolicyError};
 use crate::scan::{Channel, Detector, Hit};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
-use candidates::Candidate;
+use candidates::{Candidate, Scratch};
 use patterns::Shape;
-use regex_automata::{meta, Anchored, Input, MatchKind, PatternID};
+use regex_automata::{Anchored, Input, PatternID};
 use std::borrow::Cow;
 
 /// One PII match: which entity, where (bytes), how sure.
@@ -53,7 +54,7 @@ struct Setting {
 /// The compiled PII detector: immutable, shared across threads.
 #[derive(Debug)]
 pub struct PiiDetector {
-    regex: meta::Regex,
+    shapes: engine::Shapes,
     settings: [Setting; Entity::ALL.len()],
     context: Option<AhoCorasick>,
     /// Per context-word pattern: bit set of the entities it supports.
@@ -99,16 +100,23 @@ impl PiiDetector {
     }
 
     fn candidates(&self, text: &str, out: &mut Vec<Candidate>) {
+        let mut scratch = Scratch::default();
+        let mut cache = self.shapes.cache();
         let len = text.len();
         let mut pos = 0;
         while pos < len {
-            let Some(m) = self.regex.search(&Input::new(text).span(pos..len)) else {
+            let Some(m) = self
+                .shapes
+                .search(&mut cache, &Input::new(text).span(pos..len))
+            else {
                 break;
             };
             let (s, first) = (m.start(), m.pattern().as_usize());
             let mut consumed = Shape::ALL
                 .get(first)
-                .is_some_and(|&shape| candidates::classify(shape, text, s, m.end(), out))
+                .is_some_and(|&shape| {
+                    candidates::classify(shape, text, s, m.end(), out, &mut scratch)
+                })
                 .then_some(m.end());
             if consumed.is_none() {
                 // Retry the lower-priority shapes anchored at the same start.
@@ -125,8 +133,8 @@ impl PiiDetector {
                     let input = Input::new(text)
                         .span(s..len)
                         .anchored(Anchored::Pattern(id));
-                    if let Some(m2) = self.regex.search(&input) {
-                        if candidates::classify(shape, text, s, m2.end(), out) {
+                    if let Some(m2) = self.shapes.search(&mut cache, &input) {
+                        if candidates::classify(shape, text, s, m2.end(), out, &mut scratch) {
                             consumed = Some(m2.end());
                             break;
                         }
@@ -344,16 +352,7 @@ pub(crate) fn compile(
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(words.iter().map(|(w, _)| w.as_str()))
         .ok();
-    let regex = meta::Regex::builder()
-        .configure(
-            meta::Config::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .hybrid_cache_capacity(16 << 20)
-                .backtrack(false)
-                .onepass(false),
-        )
-        .build_many(&patterns::sources());
-    let regex = match regex {
+    let shapes = match engine::Shapes::new(&patterns::sources()) {
         Ok(r) => r,
         Err(e) => {
             diags.error(
@@ -374,7 +373,7 @@ pub(crate) fn compile(
         }
     }
     Some(PiiDetector {
-        regex,
+        shapes,
         settings,
         context,
         context_entities: words.iter().map(|(_, m)| *m).collect(),
