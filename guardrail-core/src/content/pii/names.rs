@@ -32,20 +32,27 @@ impl Hasher for Fnv {
     }
 }
 
-type Gazetteer = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+/// Lowercase words as bytes (a lookup lowercases into a byte buffer, no UTF-8 check needed).
+type Gazetteer = HashSet<&'static [u8], BuildHasherDefault<Fnv>>;
 
 static GIVEN: LazyLock<Gazetteer> = LazyLock::new(|| {
     include_str!("../../../data/given_names.txt")
         .lines()
+        .map(str::as_bytes)
         .collect()
 });
-static SURNAMES: LazyLock<Gazetteer> =
-    LazyLock::new(|| include_str!("../../../data/surnames.txt").lines().collect());
+static SURNAMES: LazyLock<Gazetteer> = LazyLock::new(|| {
+    include_str!("../../../data/surnames.txt")
+        .lines()
+        .map(str::as_bytes)
+        .collect()
+});
 // The two long word lists below are asked about every word of every capitalized run: a hash
 // lookup instead of a hundred comparisons.
-static AMBIGUOUS_SET: LazyLock<Gazetteer> = LazyLock::new(|| AMBIGUOUS.iter().copied().collect());
+static AMBIGUOUS_SET: LazyLock<Gazetteer> =
+    LazyLock::new(|| AMBIGUOUS.iter().map(|w| w.as_bytes()).collect());
 static NOT_SURNAME_SET: LazyLock<Gazetteer> =
-    LazyLock::new(|| NOT_SURNAME.iter().copied().collect());
+    LazyLock::new(|| NOT_SURNAME.iter().map(|w| w.as_bytes()).collect());
 
 /// Given names that are everyday words; alone or before an unknown word they are not names.
 const AMBIGUOUS: &[&str] = &[
@@ -308,7 +315,6 @@ fn in_set(set: &Gazetteer, word: &str) -> bool {
     let mut buf = [0u8; 32];
     lower(word, &mut buf)
         .and_then(|n| buf.get(..n))
-        .and_then(|b| std::str::from_utf8(b).ok())
         .is_some_and(|w| set.contains(w))
 }
 
