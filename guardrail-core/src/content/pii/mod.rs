@@ -163,39 +163,19 @@ impl PiiDetector {
         // text with few candidates costs almost nothing here.
         let mut ctx: Vec<(usize, usize, u32)> = Vec::new();
         if let Some(ac) = &self.context {
-            let bytes = text.as_bytes();
-            let mut windows: Vec<(usize, usize)> = cands
-                .iter()
-                .map(|c| {
-                    (
-                        c.start.saturating_sub(self.window),
-                        (c.end + self.window / 2).min(text.len()),
-                    )
-                })
-                .collect();
-            windows.sort_unstable();
-            // Merge overlapping windows so a word across two of them is still seen.
-            let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
-            for (lo, hi) in windows {
-                match merged.last_mut() {
-                    Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-                    _ => merged.push((lo, hi)),
-                }
-            }
-            for (lo, hi) in merged {
-                for m in ac.find_iter(aho_corasick::Input::new(text).span(lo..hi)) {
-                    let before = m.start().checked_sub(1).and_then(|p| bytes.get(p));
-                    let after = bytes.get(m.end());
-                    let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
-                    if !word(before) && !word(after) {
-                        let mask = self
-                            .context_entities
-                            .get(m.pattern().as_usize())
-                            .copied()
-                            .unwrap_or(0);
-                        ctx.push((m.start(), m.end(), mask));
-                    }
-                }
+            let window = |c: &Candidate| {
+                (
+                    c.start.saturating_sub(self.window),
+                    (c.end + self.window / 2).min(text.len()),
+                )
+            };
+            // Candidates come in text order, so their windows are already sorted.
+            if cands.is_sorted_by_key(|c| c.start) {
+                self.context_words(ac, text, cands.iter().map(window), &mut ctx);
+            } else {
+                let mut windows: Vec<(usize, usize)> = cands.iter().map(window).collect();
+                windows.sort_unstable();
+                self.context_words(ac, text, windows.into_iter(), &mut ctx);
             }
         }
         for c in cands {
@@ -225,6 +205,49 @@ impl PiiDetector {
             if conf >= setting.min_confidence && conf > 0.0 {
                 emit(c, conf, setting);
             }
+        }
+    }
+}
+
+impl PiiDetector {
+    /// Finds the context words inside `windows` (sorted by start), merging overlapping windows
+    /// so a word across two of them is still seen, and pushes `(start, end, entity mask)`.
+    fn context_words(
+        &self,
+        ac: &AhoCorasick,
+        text: &str,
+        windows: impl Iterator<Item = (usize, usize)>,
+        ctx: &mut Vec<(usize, usize, u32)>,
+    ) {
+        let bytes = text.as_bytes();
+        let mut scan = |lo: usize, hi: usize| {
+            for m in ac.find_iter(aho_corasick::Input::new(text).span(lo..hi)) {
+                let before = m.start().checked_sub(1).and_then(|p| bytes.get(p));
+                let after = bytes.get(m.end());
+                let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+                if !word(before) && !word(after) {
+                    let mask = self
+                        .context_entities
+                        .get(m.pattern().as_usize())
+                        .copied()
+                        .unwrap_or(0);
+                    ctx.push((m.start(), m.end(), mask));
+                }
+            }
+        };
+        let mut current: Option<(usize, usize)> = None;
+        for (lo, hi) in windows {
+            match current.as_mut() {
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => {
+                    if let Some((a, b)) = current.replace((lo, hi)) {
+                        scan(a, b);
+                    }
+                }
+            }
+        }
+        if let Some((a, b)) = current {
+            scan(a, b);
         }
     }
 }
