@@ -1,10 +1,24 @@
 //! Turning one regex candidate into validated entity matches with a base confidence.
 
 use super::entity::Entity;
-use super::names;
+use super::names::{self, Token};
 use super::patterns::Shape;
-use super::phone::{self, Group};
+use super::phone::{self, Group, Joined};
 use super::validate;
+
+/// Buffers reused across the candidates of one scan, so that validating a candidate does not
+/// allocate.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch<'t> {
+    /// Digit groups of a numeric candidate.
+    groups: Vec<Group<'t>>,
+    /// Byte range of each group in the candidate, parentheses included.
+    spans: Vec<(usize, usize)>,
+    /// Words of a capitalized run.
+    tokens: Vec<Token<'t>>,
+    /// Persons found in a run.
+    persons: Vec<(usize, usize, f32)>,
+}
 
 /// A validated match before context words and thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,12 +50,13 @@ fn is_alnum(b: Option<u8>) -> bool {
 /// Validates the candidate `text[start..end]` of `shape`, pushing its matches. Returns
 /// whether the candidate was accepted (its span is consumed), `false` to let lower-priority
 /// shapes try the same start.
-pub(crate) fn classify(
+pub(crate) fn classify<'t>(
     shape: Shape,
-    text: &str,
+    text: &'t str,
     start: usize,
     end: usize,
     out: &mut Vec<Candidate>,
+    scratch: &mut Scratch<'t>,
 ) -> bool {
     let Some(m) = text.get(start..end) else {
         return false;
@@ -69,19 +84,15 @@ pub(crate) fn classify(
             }
         }
         Shape::Mac => {
-            let hex: Vec<u8> = bytes
-                .iter()
-                .copied()
-                .filter(u8::is_ascii_hexdigit)
-                .collect();
+            let hex = bytes.iter().copied().filter(u8::is_ascii_hexdigit);
             let next = text.as_bytes().get(end).copied();
             let continues = matches!(next, Some(b':' | b'-'))
                 && text
                     .as_bytes()
                     .get(end + 1)
                     .is_some_and(u8::is_ascii_hexdigit);
-            let all_same = hex.iter().all(|b| b.eq_ignore_ascii_case(&b'0'))
-                || hex.iter().all(|b| b.eq_ignore_ascii_case(&b'f'));
+            let all_same = hex.clone().all(|b| b.eq_ignore_ascii_case(&b'0'))
+                || hex.clone().all(|b| b.eq_ignore_ascii_case(&b'f'));
             if !continues && !all_same {
                 push(out, Entity::MacAddress, start, end, 0.6);
             }
@@ -142,7 +153,8 @@ pub(crate) fn classify(
             );
         }
         Shape::EsNie => {
-            let clean: Vec<u8> = bytes.iter().copied().filter(|&b| b != b'-').collect();
+            let mut buf = [0u8; 16];
+            let clean = without_dashes(bytes, &mut buf);
             if let (Some(&p), Some(digits), Some(&l)) =
                 (clean.first(), clean.get(1..8), clean.get(8))
             {
@@ -152,7 +164,8 @@ pub(crate) fn classify(
             }
         }
         Shape::EsNif => {
-            let clean: Vec<u8> = bytes.iter().copied().filter(|&b| b != b'-').collect();
+            let mut buf = [0u8; 16];
+            let clean = without_dashes(bytes, &mut buf);
             if let Some((&l, digits)) = clean.split_last() {
                 if validate::es_nif(digits, l) {
                     push(out, Entity::EsNif, start, end, 0.7);
@@ -179,19 +192,33 @@ pub(crate) fn classify(
             }
         }
         Shape::Numeric => {
-            numeric(text, start, end, out);
+            numeric(text, start, end, out, scratch);
             return true;
         }
         Shape::Person => {
-            let mut found = Vec::new();
-            names::persons(text, start, end, &mut found);
-            for (s, e, c) in found {
+            scratch.persons.clear();
+            names::persons(text, start, end, &mut scratch.tokens, &mut scratch.persons);
+            for &(s, e, c) in &scratch.persons {
                 push(out, Entity::Person, s, e, c);
             }
             return true;
         }
     }
     out.len() > before
+}
+
+/// `bytes` without its dashes, in `buf`; empty when it does not fit (the shapes that call
+/// this are a dozen bytes at most).
+fn without_dashes<'b>(bytes: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
+    let mut n = 0;
+    for &b in bytes.iter().filter(|&&b| b != b'-') {
+        let Some(slot) = buf.get_mut(n) else {
+            return &[];
+        };
+        *slot = b;
+        n += 1;
+    }
+    buf.get(..n).unwrap_or_default()
 }
 
 fn ipv6(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
@@ -236,13 +263,22 @@ fn ipv6(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
 }
 
 fn date_ok(m: &str) -> bool {
-    let nums: Vec<u32> = m
+    let mut buf = [0u32; 3];
+    let mut n = 0;
+    let parsed = m
         .split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
-        .filter_map(|s| s.parse().ok())
-        .collect();
+        .filter_map(|s| s.parse().ok());
+    for v in parsed {
+        // More than three numbers is no date.
+        let Some(slot) = buf.get_mut(n) else {
+            return false;
+        };
+        *slot = v;
+        n += 1;
+    }
     let year = |y: u32| if y < 100 { 1900 + y } else { y };
-    match nums.as_slice() {
+    match buf.get(..n).unwrap_or_default() {
         // Month-name forms carry two numbers: day and year.
         [a, b] => validate::date(year(*b), 1, *a) || validate::date(year(*a), 1, *b),
         [a, b, c] if *a > 1000 => validate::date(*a, *b, *c),
@@ -252,16 +288,21 @@ fn date_ok(m: &str) -> bool {
 }
 
 fn iban(bytes: &[u8], start: usize, out: &mut Vec<Candidate>) {
-    // Map each alphanumeric back to its byte offset, then cut at the country's length.
-    let mut code = Vec::with_capacity(34);
-    let mut ends = Vec::with_capacity(34);
-    for (i, &b) in bytes.iter().enumerate() {
-        if b.is_ascii_alphanumeric() {
-            code.push(b.to_ascii_uppercase());
-            ends.push(i + 1);
-        }
+    // Map each alphanumeric back to its byte offset, then cut at the country's length. No
+    // IBAN is longer than 34 characters, so the rest is never looked at.
+    let mut code = [0u8; 34];
+    let mut ends = [0usize; 34];
+    let mut n = 0;
+    let alnum = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.is_ascii_alphanumeric());
+    for ((i, &b), (c, e)) in alnum.zip(code.iter_mut().zip(ends.iter_mut())) {
+        *c = b.to_ascii_uppercase();
+        *e = i + 1;
+        n += 1;
     }
-    for len in (15..=code.len().min(34)).rev() {
+    for len in (15..=n).rev() {
         let Some(prefix) = code.get(..len) else {
             continue;
         };
@@ -279,7 +320,13 @@ fn iban(bytes: &[u8], start: usize, out: &mut Vec<Candidate>) {
 
 /// Splits a digit run into groups and classifies every contiguous sub-sequence of up to
 /// eight groups, longest first, left to right.
-fn numeric(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
+fn numeric<'t>(
+    text: &'t str,
+    start: usize,
+    end: usize,
+    out: &mut Vec<Candidate>,
+    scratch: &mut Scratch<'t>,
+) {
     let Some(m) = text.get(start..end) else {
         return;
     };
@@ -288,8 +335,9 @@ fn numeric(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
         return;
     }
     let plus = bytes.first() == Some(&b'+');
-    // (group, byte start incl. opening paren, byte end incl. closing paren)
-    let mut groups: Vec<(Group<'_>, usize, usize)> = Vec::new();
+    let (groups, spans) = (&mut scratch.groups, &mut scratch.spans);
+    groups.clear();
+    spans.clear();
     let mut i = 0;
     let mut sep = 0u8;
     let mut open = None;
@@ -303,15 +351,12 @@ fn numeric(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
             let paren = open.is_some() && bytes.get(i) == Some(&b')');
             let gs = if paren { open.unwrap_or(s) } else { s };
             let ge = if paren { i + 1 } else { i };
-            groups.push((
-                Group {
-                    digits: bytes.get(s..i).unwrap_or_default(),
-                    paren,
-                    sep,
-                },
-                gs,
-                ge,
-            ));
+            groups.push(Group {
+                digits: bytes.get(s..i).unwrap_or_default(),
+                paren,
+                sep,
+            });
+            spans.push((gs, ge));
             if paren {
                 i += 1;
             }
@@ -331,23 +376,22 @@ fn numeric(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
     while g < n {
         let mut matched = false;
         for last in (g..n.min(g + 8)).rev() {
-            let Some(sub) = groups.get(g..=last) else {
+            let (Some(parts), Some(sub)) = (groups.get(g..=last), spans.get(g..=last)) else {
                 continue;
             };
-            // Every entity here has 7 to 19 digits: skip the rest without allocating.
-            let total: usize = sub.iter().map(|x| x.0.digits.len()).sum();
+            // Every entity here has 7 to 19 digits: skip the rest early.
+            let total: usize = parts.iter().map(|x| x.digits.len()).sum();
             if !(7..=19).contains(&total) {
                 continue;
             }
             let s = if g == 0 {
                 0
             } else {
-                sub.first().map_or(0, |x| x.1)
+                sub.first().map_or(0, |x| x.0)
             };
-            let e = sub.last().map_or(0, |x| x.2);
-            let parts: Vec<Group<'_>> = sub.iter().map(|x| x.0).collect();
+            let e = sub.last().map_or(0, |x| x.1);
             let before = out.len();
-            classify_digits(&parts, plus && g == 0, start + s, start + e, out);
+            classify_digits(parts, plus && g == 0, start + s, start + e, out);
             if out.len() > before {
                 matched = true;
                 g = last + 1;
@@ -369,21 +413,22 @@ fn classify_digits(
 ) {
     // Only this sub-sequence's own candidates matter below (not the whole text's).
     let first = out.len();
-    let digits: Vec<u8> = parts
-        .iter()
-        .flat_map(|g| g.digits.iter().copied())
-        .collect();
-    let lens: Vec<usize> = parts.iter().map(|g| g.digits.len()).collect();
-    let seps: Vec<u8> = parts.iter().skip(1).map(|g| g.sep).collect();
+    // The caller passes at most 19 digits.
+    let Some(joined) = Joined::<19>::new(parts) else {
+        return;
+    };
+    let (digits, lens) = (joined.digits(), joined.lens());
+    let seps = || parts.iter().skip(1).map(|g| g.sep);
     let one = parts.len() == 1;
     let same_sep = |allowed: &[u8]| {
-        seps.first()
-            .is_some_and(|f| allowed.contains(f) && seps.iter().all(|s| s == f))
+        seps()
+            .next()
+            .is_some_and(|f| allowed.contains(&f) && seps().all(|s| s == f))
     };
     let any_paren = parts.iter().any(|g| g.paren);
     let n = digits.len();
     if !plus && !any_paren {
-        if (13..=19).contains(&n) && validate::luhn(&digits) && validate::card_issuer(&digits) {
+        if (13..=19).contains(&n) && validate::luhn(digits) && validate::card_issuer(digits) {
             let grouped = same_sep(b" -")
                 && (lens.iter().all(|&l| l == 4 || l == n % 4 && l < 4)
                     || lens == [4, 6, 5]
@@ -399,7 +444,7 @@ fn classify_digits(
                 return;
             }
         }
-        if n == 9 && validate::us_ssn(&digits) {
+        if n == 9 && validate::us_ssn(digits) {
             let c = if lens == [3, 2, 4] && same_sep(b"- .") {
                 Some(0.6)
             } else if one {
@@ -413,14 +458,14 @@ fn classify_digits(
                 push(out, Entity::UsSsn, start, end, c);
             }
         }
-        if n == 9 && validate::ca_sin(&digits) && (one || (lens == [3, 3, 3] && same_sep(b"- "))) {
+        if n == 9 && validate::ca_sin(digits) && (one || (lens == [3, 3, 3] && same_sep(b"- "))) {
             push(out, Entity::CaSin, start, end, if one { 0.2 } else { 0.6 });
         }
-        if n == 10 && validate::uk_nhs(&digits) && (one || (lens == [3, 3, 4] && same_sep(b"- "))) {
+        if n == 10 && validate::uk_nhs(digits) && (one || (lens == [3, 3, 4] && same_sep(b"- "))) {
             push(out, Entity::UkNhs, start, end, if one { 0.4 } else { 0.5 });
         }
         if n == 12
-            && validate::in_aadhaar(&digits)
+            && validate::in_aadhaar(digits)
             && (one || (lens == [4, 4, 4] && same_sep(b" -:")))
         {
             push(
@@ -431,7 +476,7 @@ fn classify_digits(
                 if one { 0.4 } else { 0.5 },
             );
         }
-        if n == 11 && one && validate::de_tax_id(&digits) {
+        if n == 11 && one && validate::de_tax_id(digits) {
             push(out, Entity::DeTaxId, start, end, 0.4);
         }
         if n == 9 && one {

@@ -10,6 +10,7 @@
 
 mod candidates;
 mod config;
+mod engine;
 mod entity;
 mod names;
 mod patterns;
@@ -25,9 +26,9 @@ use crate::decision::{Action, Layer, Span};
 use crate::policy::{Diagnostics, PolicyError};
 use crate::scan::{Channel, Detector, Hit};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
-use candidates::Candidate;
+use candidates::{Candidate, Scratch};
 use patterns::Shape;
-use regex_automata::{meta, Anchored, Input, MatchKind, PatternID};
+use regex_automata::{Anchored, Input, PatternID};
 use std::borrow::Cow;
 
 /// One PII match: which entity, where (bytes), how sure.
@@ -53,7 +54,7 @@ struct Setting {
 /// The compiled PII detector: immutable, shared across threads.
 #[derive(Debug)]
 pub struct PiiDetector {
-    regex: meta::Regex,
+    shapes: engine::Shapes,
     settings: [Setting; Entity::ALL.len()],
     context: Option<AhoCorasick>,
     /// Per context-word pattern: bit set of the entities it supports.
@@ -99,16 +100,23 @@ impl PiiDetector {
     }
 
     fn candidates(&self, text: &str, out: &mut Vec<Candidate>) {
+        let mut scratch = Scratch::default();
+        let mut cache = self.shapes.cache();
         let len = text.len();
         let mut pos = 0;
         while pos < len {
-            let Some(m) = self.regex.search(&Input::new(text).span(pos..len)) else {
+            let Some(m) = self
+                .shapes
+                .search(&mut cache, &Input::new(text).span(pos..len))
+            else {
                 break;
             };
             let (s, first) = (m.start(), m.pattern().as_usize());
             let mut consumed = Shape::ALL
                 .get(first)
-                .is_some_and(|&shape| candidates::classify(shape, text, s, m.end(), out))
+                .is_some_and(|&shape| {
+                    candidates::classify(shape, text, s, m.end(), out, &mut scratch)
+                })
                 .then_some(m.end());
             if consumed.is_none() {
                 // Retry the lower-priority shapes anchored at the same start.
@@ -125,8 +133,8 @@ impl PiiDetector {
                     let input = Input::new(text)
                         .span(s..len)
                         .anchored(Anchored::Pattern(id));
-                    if let Some(m2) = self.regex.search(&input) {
-                        if candidates::classify(shape, text, s, m2.end(), out) {
+                    if let Some(m2) = self.shapes.search(&mut cache, &input) {
+                        if candidates::classify(shape, text, s, m2.end(), out, &mut scratch) {
                             consumed = Some(m2.end());
                             break;
                         }
@@ -155,39 +163,19 @@ impl PiiDetector {
         // text with few candidates costs almost nothing here.
         let mut ctx: Vec<(usize, usize, u32)> = Vec::new();
         if let Some(ac) = &self.context {
-            let bytes = text.as_bytes();
-            let mut windows: Vec<(usize, usize)> = cands
-                .iter()
-                .map(|c| {
-                    (
-                        c.start.saturating_sub(self.window),
-                        (c.end + self.window / 2).min(text.len()),
-                    )
-                })
-                .collect();
-            windows.sort_unstable();
-            // Merge overlapping windows so a word across two of them is still seen.
-            let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
-            for (lo, hi) in windows {
-                match merged.last_mut() {
-                    Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-                    _ => merged.push((lo, hi)),
-                }
-            }
-            for (lo, hi) in merged {
-                for m in ac.find_iter(aho_corasick::Input::new(text).span(lo..hi)) {
-                    let before = m.start().checked_sub(1).and_then(|p| bytes.get(p));
-                    let after = bytes.get(m.end());
-                    let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
-                    if !word(before) && !word(after) {
-                        let mask = self
-                            .context_entities
-                            .get(m.pattern().as_usize())
-                            .copied()
-                            .unwrap_or(0);
-                        ctx.push((m.start(), m.end(), mask));
-                    }
-                }
+            let window = |c: &Candidate| {
+                (
+                    c.start.saturating_sub(self.window),
+                    (c.end + self.window / 2).min(text.len()),
+                )
+            };
+            // Candidates come in text order, so their windows are already sorted.
+            if cands.is_sorted_by_key(|c| c.start) {
+                self.context_words(ac, text, cands.iter().map(window), &mut ctx);
+            } else {
+                let mut windows: Vec<(usize, usize)> = cands.iter().map(window).collect();
+                windows.sort_unstable();
+                self.context_words(ac, text, windows.into_iter(), &mut ctx);
             }
         }
         for c in cands {
@@ -217,6 +205,49 @@ impl PiiDetector {
             if conf >= setting.min_confidence && conf > 0.0 {
                 emit(c, conf, setting);
             }
+        }
+    }
+}
+
+impl PiiDetector {
+    /// Finds the context words inside `windows` (sorted by start), merging overlapping windows
+    /// so a word across two of them is still seen, and pushes `(start, end, entity mask)`.
+    fn context_words(
+        &self,
+        ac: &AhoCorasick,
+        text: &str,
+        windows: impl Iterator<Item = (usize, usize)>,
+        ctx: &mut Vec<(usize, usize, u32)>,
+    ) {
+        let bytes = text.as_bytes();
+        let mut scan = |lo: usize, hi: usize| {
+            for m in ac.find_iter(aho_corasick::Input::new(text).span(lo..hi)) {
+                let before = m.start().checked_sub(1).and_then(|p| bytes.get(p));
+                let after = bytes.get(m.end());
+                let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+                if !word(before) && !word(after) {
+                    let mask = self
+                        .context_entities
+                        .get(m.pattern().as_usize())
+                        .copied()
+                        .unwrap_or(0);
+                    ctx.push((m.start(), m.end(), mask));
+                }
+            }
+        };
+        let mut current: Option<(usize, usize)> = None;
+        for (lo, hi) in windows {
+            match current.as_mut() {
+                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+                _ => {
+                    if let Some((a, b)) = current.replace((lo, hi)) {
+                        scan(a, b);
+                    }
+                }
+            }
+        }
+        if let Some((a, b)) = current {
+            scan(a, b);
         }
     }
 }
@@ -344,16 +375,7 @@ pub(crate) fn compile(
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(words.iter().map(|(w, _)| w.as_str()))
         .ok();
-    let regex = meta::Regex::builder()
-        .configure(
-            meta::Config::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .hybrid_cache_capacity(16 << 20)
-                .backtrack(false)
-                .onepass(false),
-        )
-        .build_many(&patterns::sources());
-    let regex = match regex {
+    let shapes = match engine::Shapes::new(&patterns::sources()) {
         Ok(r) => r,
         Err(e) => {
             diags.error(
@@ -374,7 +396,7 @@ pub(crate) fn compile(
         }
     }
     Some(PiiDetector {
-        regex,
+        shapes,
         settings,
         context,
         context_entities: words.iter().map(|(_, m)| *m).collect(),

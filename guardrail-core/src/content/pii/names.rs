@@ -32,15 +32,27 @@ impl Hasher for Fnv {
     }
 }
 
-type Gazetteer = HashSet<&'static str, BuildHasherDefault<Fnv>>;
+/// Lowercase words as bytes (a lookup lowercases into a byte buffer, no UTF-8 check needed).
+type Gazetteer = HashSet<&'static [u8], BuildHasherDefault<Fnv>>;
 
 static GIVEN: LazyLock<Gazetteer> = LazyLock::new(|| {
     include_str!("../../../data/given_names.txt")
         .lines()
+        .map(str::as_bytes)
         .collect()
 });
-static SURNAMES: LazyLock<Gazetteer> =
-    LazyLock::new(|| include_str!("../../../data/surnames.txt").lines().collect());
+static SURNAMES: LazyLock<Gazetteer> = LazyLock::new(|| {
+    include_str!("../../../data/surnames.txt")
+        .lines()
+        .map(str::as_bytes)
+        .collect()
+});
+// The two long word lists below are asked about every word of every capitalized run: a hash
+// lookup instead of a hundred comparisons.
+static AMBIGUOUS_SET: LazyLock<Gazetteer> =
+    LazyLock::new(|| AMBIGUOUS.iter().map(|w| w.as_bytes()).collect());
+static NOT_SURNAME_SET: LazyLock<Gazetteer> =
+    LazyLock::new(|| NOT_SURNAME.iter().map(|w| w.as_bytes()).collect());
 
 /// Given names that are everyday words; alone or before an unknown word they are not names.
 const AMBIGUOUS: &[&str] = &[
@@ -303,7 +315,6 @@ fn in_set(set: &Gazetteer, word: &str) -> bool {
     let mut buf = [0u8; 32];
     lower(word, &mut buf)
         .and_then(|n| buf.get(..n))
-        .and_then(|b| std::str::from_utf8(b).ok())
         .is_some_and(|w| set.contains(w))
 }
 
@@ -313,18 +324,25 @@ fn in_list(list: &[&str], word: &str) -> bool {
 
 /// A word of a run, with its byte offsets in the text.
 #[derive(Debug, Clone, Copy)]
-struct Token<'a> {
+pub(crate) struct Token<'a> {
     text: &'a str,
     start: usize,
     end: usize,
 }
 
-/// Persons in the capitalized run `text[start..end]`: `(start, end, confidence)`.
-pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize, f32)>) {
+/// Persons in the capitalized run `text[start..end]`: `(start, end, confidence)`. `tokens` is
+/// a buffer the caller reuses across runs.
+pub(crate) fn persons<'t>(
+    text: &'t str,
+    start: usize,
+    end: usize,
+    tokens: &mut Vec<Token<'t>>,
+    out: &mut Vec<(usize, usize, f32)>,
+) {
     let Some(run) = text.get(start..end) else {
         return;
     };
-    let mut tokens: Vec<Token<'_>> = Vec::with_capacity(4);
+    tokens.clear();
     let mut off = start;
     for word in run.split(' ') {
         let w = word.trim_end_matches('.');
@@ -345,8 +363,8 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
         let next = tokens.get(i + 1).copied();
         let is_title = in_list(TITLES, tok.text);
         if is_title {
-            if let Some(n) = next.filter(|n| !in_list(NOT_SURNAME, n.text)) {
-                let last = extend(&tokens, i + 1);
+            if let Some(n) = next.filter(|n| !in_set(&NOT_SURNAME_SET, n.text)) {
+                let last = extend(tokens, i + 1);
                 out.push((n.start, last.end, 0.85));
                 i = tokens
                     .iter()
@@ -355,9 +373,9 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
                 continue;
             }
         }
-        let given = in_set(&GIVEN, tok.text) && !in_list(NOT_SURNAME, tok.text);
+        let given = in_set(&GIVEN, tok.text) && !in_set(&NOT_SURNAME_SET, tok.text);
         if given {
-            let ambiguous = in_list(AMBIGUOUS, tok.text);
+            let ambiguous = in_set(&AMBIGUOUS_SET, tok.text);
             // Skip a middle initial or middle name.
             let mut j = i + 1;
             if let Some(m) = tokens.get(j) {
@@ -371,7 +389,7 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
             }
             if let Some(sur) = tokens
                 .get(j)
-                .filter(|t| t.text.len() > 1 && !in_list(NOT_SURNAME, t.text))
+                .filter(|t| t.text.len() > 1 && !in_set(&NOT_SURNAME_SET, t.text))
             {
                 let known = in_set(&SURNAMES, sur.text);
                 if known || !ambiguous {
@@ -393,9 +411,9 @@ pub(crate) fn persons(text: &str, start: usize, end: usize, out: &mut Vec<(usize
     // Unknown to the gazetteer (`Oluwaseun Adeyemi`), but right after a strong cue such as
     // `Dear`, `Customer:` or `"name": "`: two or three capitalized words are taken as a name.
     if out.len() == found_before && (2..=3).contains(&tokens.len()) && ends_with_cue(before) {
-        let plain = tokens
-            .iter()
-            .all(|t| t.text.len() > 1 && !in_list(NOT_SURNAME, t.text) && !in_list(TITLES, t.text));
+        let plain = tokens.iter().all(|t| {
+            t.text.len() > 1 && !in_set(&NOT_SURNAME_SET, t.text) && !in_list(TITLES, t.text)
+        });
         if let (true, Some(first), Some(last)) = (plain, tokens.first(), tokens.last()) {
             out.push((first.start, last.end, 0.6));
         }
@@ -407,7 +425,7 @@ fn extend<'a>(tokens: &[Token<'a>], from: usize) -> Token<'a> {
     let mut last = from;
     while last + 1 < tokens.len() && last + 1 < from + 3 {
         match tokens.get(last + 1) {
-            Some(t) if !in_list(NOT_SURNAME, t.text) => last += 1,
+            Some(t) if !in_set(&NOT_SURNAME_SET, t.text) => last += 1,
             _ => break,
         }
     }
@@ -419,21 +437,37 @@ fn extend<'a>(tokens: &[Token<'a>], from: usize) -> Token<'a> {
 }
 
 fn ends_with_cue(before: &str) -> bool {
-    let tail: String = before
-        .chars()
-        .rev()
-        .take(24)
-        .collect::<Vec<char>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let tail = tail.trim_end().trim_end_matches(',').to_ascii_lowercase();
+    // Most runs follow text that cannot end a cue: rule those out from the last character
+    // that survives the trimming below, before counting characters.
+    let last = before.trim_end().trim_end_matches(',').chars().next_back();
+    if let Some(ch) = last.filter(char::is_ascii) {
+        let ends_cue = CUES.iter().any(|c| {
+            c.chars()
+                .next_back()
+                .is_some_and(|e| e.eq_ignore_ascii_case(&ch))
+        });
+        if !ends_cue {
+            return false;
+        }
+    }
+    // The last 24 characters, without allocating: this runs once per capitalized run.
+    let from = before.char_indices().rev().nth(23).map_or(0, |(i, _)| i);
+    let tail = before
+        .get(from..)
+        .unwrap_or_default()
+        .trim_end()
+        .trim_end_matches(',')
+        .as_bytes();
     CUES.iter().any(|c| {
-        tail.ends_with(c)
-            && tail
-                .len()
-                .checked_sub(c.len() + 1)
-                .and_then(|p| tail.as_bytes().get(p))
+        let Some(at) = tail.len().checked_sub(c.len()) else {
+            return false;
+        };
+        // Cues are lowercase ASCII, so an ASCII-insensitive compare equals lowercasing first.
+        tail.get(at..)
+            .is_some_and(|t| t.eq_ignore_ascii_case(c.as_bytes()))
+            && at
+                .checked_sub(1)
+                .and_then(|p| tail.get(p))
                 .is_none_or(|b| !b.is_ascii_alphanumeric())
     })
 }
@@ -444,7 +478,7 @@ mod tests {
 
     fn find(text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        persons(text, 0, text.len(), &mut out);
+        persons(text, 0, text.len(), &mut Vec::new(), &mut out);
         out.iter()
             .filter(|p| p.2 >= 0.5)
             .filter_map(|&(s, e, _)| text.get(s..e).map(str::to_string))
@@ -461,7 +495,7 @@ mod tests {
         assert!(find("Maria").is_empty());
         let mut out = Vec::new();
         let t = "Hi Maria";
-        persons(t, 3, t.len(), &mut out);
+        persons(t, 3, t.len(), &mut Vec::new(), &mut out);
         assert_eq!(out.first().map(|p| p.2), Some(0.6));
     }
 }

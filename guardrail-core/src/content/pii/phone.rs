@@ -99,20 +99,61 @@ pub(crate) struct Group<'a> {
     pub sep: u8,
 }
 
+/// The digits and group lengths of a candidate's groups, joined on the stack (this runs for
+/// every digit-run candidate, so it must not allocate).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Joined<const N: usize> {
+    digits: [u8; N],
+    lens: [usize; N],
+    n: usize,
+    groups: usize,
+}
+
+impl<const N: usize> Joined<N> {
+    /// `None` when the groups hold more than `N` digits (or are more than `N` groups).
+    pub(crate) fn new(groups: &[Group<'_>]) -> Option<Joined<N>> {
+        if groups.len() > N {
+            return None;
+        }
+        let mut j = Joined {
+            digits: [0; N],
+            lens: [0; N],
+            n: 0,
+            groups: groups.len(),
+        };
+        for (g, len) in groups.iter().zip(j.lens.iter_mut()) {
+            j.digits
+                .get_mut(j.n..j.n + g.digits.len())?
+                .copy_from_slice(g.digits);
+            j.n += g.digits.len();
+            *len = g.digits.len();
+        }
+        Some(j)
+    }
+
+    /// Every digit, separators removed.
+    pub(crate) fn digits(&self) -> &[u8] {
+        self.digits.get(..self.n).unwrap_or_default()
+    }
+
+    /// The digit count of each group.
+    pub(crate) fn lens(&self) -> &[usize] {
+        self.lens.get(..self.groups).unwrap_or_default()
+    }
+}
+
 /// The confidence that `groups` (a candidate's digit groups) form a phone number, if they do.
 /// `plus` says whether the candidate starts with `+` (or `00`, already stripped).
 pub(crate) fn classify(groups: &[Group<'_>], plus: bool) -> Option<f32> {
-    let digits: Vec<u8> = groups
-        .iter()
-        .flat_map(|g| g.digits.iter().copied())
-        .collect();
+    // A phone number has at most 15 digits (E.164).
+    let joined = Joined::<15>::new(groups)?;
+    let (digits, lens) = (joined.digits(), joined.lens());
     let n = digits.len();
     if !(7..=15).contains(&n) {
         return None;
     }
-    let lens: Vec<usize> = groups.iter().map(|g| g.digits.len()).collect();
     if plus {
-        let (cc_len, lo, hi) = country(&digits)?;
+        let (cc_len, lo, hi) = country(digits)?;
         // `+44 (0)20 ...`: a trunk zero in parentheses is not part of the number.
         let trunk = groups.get(1).is_some_and(|g| g.paren && g.digits == b"0");
         let nsn = n - cc_len - usize::from(trunk);
@@ -134,7 +175,7 @@ pub(crate) fn classify(groups: &[Group<'_>], plus: bool) -> Option<f32> {
         .skip(1)
         .all(|g| g.sep == groups.get(1).map_or(0, |f| f.sep));
     // NANP: (415) 555-0132, 415-555-0132, 415.555.0132, 1-415-555-0132.
-    if n == 10 && nanp(&digits) {
+    if n == 10 && nanp(digits) {
         if lens == [3, 3, 4] && (same_seps || groups.first().is_some_and(|g| g.paren)) {
             return Some(0.6);
         }
