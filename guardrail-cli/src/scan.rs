@@ -66,8 +66,19 @@ fn finding_json(f: &Finding, line: Option<usize>) -> Value {
 fn scan_bytes(guard: &Guard, channel: Channel, bytes: &[u8]) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut offset = 0;
-    for chunk in bytes.utf8_chunks() {
-        let valid = chunk.valid();
+    // `from_utf8` rather than `utf8_chunks`: its ASCII fast path validates several times
+    // faster, and most input is valid throughout.
+    while offset < bytes.len() {
+        let rest = &bytes[offset..];
+        let (valid, skip) = match std::str::from_utf8(rest) {
+            Ok(text) => (text, 0),
+            Err(e) => {
+                let (valid, bad) = rest.split_at(e.valid_up_to());
+                // Cannot fail: the first `valid_up_to` bytes were just validated.
+                let text = std::str::from_utf8(valid).unwrap_or_default();
+                (text, e.error_len().unwrap_or(bad.len()))
+            }
+        };
         for mut f in guard.scan(channel, valid) {
             if let Some(span) = f.span.as_mut() {
                 span.start += offset;
@@ -75,7 +86,7 @@ fn scan_bytes(guard: &Guard, channel: Channel, bytes: &[u8]) -> Vec<Finding> {
             }
             findings.push(f);
         }
-        offset += valid.len() + chunk.invalid().len();
+        offset += valid.len() + skip;
     }
     findings
 }
@@ -92,12 +103,25 @@ fn lines_of(bytes: &[u8], findings: &[Finding]) -> Vec<Option<usize>> {
         };
         let end = span.start.min(bytes.len());
         if end > pos {
-            line += bytes[pos..end].iter().filter(|&&b| b == b'\n').count();
+            line += count_newlines(&bytes[pos..end]);
             pos = end;
         }
         lines[i] = Some(line);
     }
     lines
+}
+
+/// Counted in blocks of 255 with a byte-wide sum, which the compiler vectorizes (a plain
+/// `filter().count()` runs several times slower on large inputs).
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|block| {
+            block
+                .iter()
+                .fold(0u8, |n, &b| n.wrapping_add(u8::from(b == b'\n'))) as usize
+        })
+        .sum()
 }
 
 fn is_binary(bytes: &[u8]) -> bool {
@@ -214,7 +238,10 @@ fn run_files(guard: &Guard, args: &ScanArgs, stdin_only: bool) -> Result<bool, S
         n_bytes += bytes.len() as u64;
         // One scan either way: --redact takes its findings from the redacting pass.
         let findings = if args.redact {
-            let text = String::from_utf8_lossy(&bytes);
+            let text = match std::str::from_utf8(&bytes) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(&bytes),
+            };
             let (redacted, findings) = guard.redact(args.channel, &text);
             out.write_all(redacted.as_bytes())
                 .map_err(|e| e.to_string())?;

@@ -127,6 +127,27 @@ fn scan_spans_are_byte_offsets_even_with_invalid_utf8() {
 }
 
 #[test]
+fn scan_keeps_offsets_and_lines_across_invalid_bytes_mid_text_and_at_the_end() {
+    let out = guardrail(
+        &["scan", "--policy", POLICY, "--format", "json"],
+        b"a.corp.internal\n\xff\n\n b.corp.internal \xe2\x82",
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let findings = v["files"][0]["findings"].as_array().unwrap();
+    let at: Vec<_> = findings
+        .iter()
+        .map(|f| (f["span"]["start"].clone(), f["line"].clone()))
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            (serde_json::json!(0), serde_json::json!(1)),
+            (serde_json::json!(20), serde_json::json!(4)),
+        ]
+    );
+}
+
+#[test]
 fn scan_directories_recursively_skipping_binary_files() {
     let dir = std::env::temp_dir().join(format!("guardrail-scan-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("sub")).unwrap();
