@@ -131,6 +131,41 @@ impl KeywordSet {
         }
     }
 
+    /// Appends the occurrences that end inside `block` of `hay` (an end equal to
+    /// `block.start` belongs to the block before, except at 0), in the order of
+    /// [`KeywordSet::find_overlapping`]. Scanning a long text block by block with this gives
+    /// the same matches as one call, while the bytes around them are still in cache.
+    pub(crate) fn find_overlapping_in(
+        &self,
+        hay: &[u8],
+        block: std::ops::Range<usize>,
+        out: &mut Vec<KeywordMatch>,
+    ) {
+        let from = block.start.saturating_sub(self.longest.saturating_sub(1));
+        let Some(part) = hay.get(from..block.end) else {
+            return;
+        };
+        let first = out.len();
+        self.find_overlapping(part, out);
+        let mut kept = first;
+        for i in first..out.len() {
+            if let Some(&m) = out.get(i) {
+                let end = from + m.end;
+                if end > block.start || end == 0 {
+                    if let Some(slot) = out.get_mut(kept) {
+                        *slot = KeywordMatch {
+                            pattern: m.pattern,
+                            start: from + m.start,
+                            end,
+                        };
+                    }
+                    kept += 1;
+                }
+            }
+        }
+        out.truncate(kept);
+    }
+
     /// One lane: walks `bytes` (at offset `base` of the text) from state `sid`, reporting
     /// matches that end after `owned`.
     fn walk(
@@ -191,6 +226,20 @@ mod tests {
         out
     }
 
+    fn in_blocks(patterns: &[Vec<u8>], hay: &[u8], nocase: bool, size: usize) -> Vec<KeywordMatch> {
+        let set = KeywordSet::new(patterns, nocase).unwrap_or_else(|e| unreachable!("{e}"));
+        let mut out = Vec::new();
+        let mut at = 0;
+        loop {
+            let end = (at + size).min(hay.len());
+            set.find_overlapping_in(hay, at..end, &mut out);
+            if end == hay.len() {
+                return out;
+            }
+            at = end;
+        }
+    }
+
     /// Texts long enough for the lanes, with keywords planted across every lane border.
     fn planted(patterns: &[Vec<u8>], filler: &[u8], len: usize) -> Vec<u8> {
         let mut hay = Vec::with_capacity(len + 64);
@@ -215,11 +264,19 @@ mod tests {
             for filler in [&b"ab"[..], b"x tokens secret_keyk ", b"sk-sk-"] {
                 let hay = planted(&patterns, filler, len);
                 for nocase in [false, true] {
+                    let expected = reference(&patterns, &hay, nocase);
                     assert_eq!(
                         ours(&patterns, &hay, nocase),
-                        reference(&patterns, &hay, nocase),
+                        expected,
                         "len {len} nocase {nocase}"
                     );
+                    for size in [1, 9, 10_000] {
+                        assert_eq!(
+                            in_blocks(&patterns, &hay, nocase, size),
+                            expected,
+                            "len {len} nocase {nocase} blocks of {size}"
+                        );
+                    }
                 }
             }
         }
@@ -234,6 +291,10 @@ mod tests {
             ours(&empty, b"abc", false),
             reference(&empty, b"abc", false)
         );
+        assert_eq!(
+            in_blocks(&empty, b"abc", false, 2),
+            reference(&empty, b"abc", false)
+        );
     }
 
     proptest! {
@@ -243,9 +304,12 @@ mod tests {
             seed in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'B'), Just(b'c'), Just(b'd'), Just(b'E'), Just(b' ')], 1..64),
             repeat in 1usize..700,
             nocase: bool,
+            block in 1usize..20_000,
         ) {
             let hay: Vec<u8> = seed.iter().copied().cycle().take(seed.len() * repeat).collect();
-            prop_assert_eq!(ours(&patterns, &hay, nocase), reference(&patterns, &hay, nocase));
+            let expected = reference(&patterns, &hay, nocase);
+            prop_assert_eq!(&in_blocks(&patterns, &hay, nocase, block), &expected);
+            prop_assert_eq!(ours(&patterns, &hay, nocase), expected);
         }
     }
 }
