@@ -116,23 +116,21 @@ fn scan_redacts_stdin() {
     assert_eq!(stdout(&out), "host [REDACTED:internal_hostname]");
 }
 
+/// The JSON report of `scan` under the test policy, `input` on stdin.
+fn scan_json(input: &[u8]) -> serde_json::Value {
+    let out = guardrail(&["scan", "--policy", POLICY, "--format", "json"], input);
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
 #[test]
 fn scan_spans_are_byte_offsets_even_with_invalid_utf8() {
-    let out = guardrail(
-        &["scan", "--policy", POLICY, "--format", "json"],
-        b"\xff\xfe x.corp.internal",
-    );
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v = scan_json(b"\xff\xfe x.corp.internal");
     assert_eq!(v["files"][0]["findings"][0]["span"]["start"], 3);
 }
 
 #[test]
 fn scan_keeps_offsets_and_lines_across_invalid_bytes_mid_text_and_at_the_end() {
-    let out = guardrail(
-        &["scan", "--policy", POLICY, "--format", "json"],
-        b"a.corp.internal\n\xff\n\n b.corp.internal \xe2\x82",
-    );
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v = scan_json(b"a.corp.internal\n\xff\n\n b.corp.internal \xe2\x82");
     let findings = v["files"][0]["findings"].as_array().unwrap();
     let at: Vec<_> = findings
         .iter()

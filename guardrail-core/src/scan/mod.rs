@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
 
+/// A word byte as the detectors' ASCII regexes see it (`(?-u:\w)`, and so `(?-u:\b)`): the
+/// pre-checks that spare a regex run must agree with the regex exactly.
+pub(crate) fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 /// Where a text travels. Detectors and thresholds are chosen per channel.
 #[derive(
     Debug,

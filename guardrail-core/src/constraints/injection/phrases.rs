@@ -605,10 +605,7 @@ impl Rule {
 /// bytes), where a pattern starting with `\b` cannot match.
 fn inside_word(text: &str, at: usize) -> bool {
     let b = text.as_bytes();
-    let word = |i: usize| {
-        b.get(i)
-            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-    };
+    let word = |i: usize| b.get(i).is_some_and(|&c| crate::scan::is_word_byte(c));
     at > 0 && word(at - 1) && word(at)
 }
 

@@ -33,7 +33,7 @@ impl Shape {
     /// Whether a match of this shape can start at a byte `cur` preceded by `prev` (a cheap,
     /// conservative filter before an anchored retry; never false when a match is possible).
     pub(crate) fn can_start(self, prev: Option<u8>, cur: u8) -> bool {
-        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let word = crate::scan::is_word_byte;
         let boundary_word = prev.is_none_or(|p| !word(p)) && word(cur);
         match self {
             Shape::UrlCredentials | Shape::Email => word(cur) || matches!(cur, b'%' | b'+' | b'-'),

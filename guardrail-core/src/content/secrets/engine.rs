@@ -11,6 +11,7 @@ use super::rules::{keyed_regex, Check, Pattern, RuleSpec};
 use super::validate::{
     entropy, generic_name_ok, generic_value_ok, github_checksum_ok, jwt_confidence, url_password_ok,
 };
+use crate::scan::is_word_byte;
 use crate::scan::keywords::KeywordSet;
 use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
@@ -119,7 +120,7 @@ fn leads_with_word_boundary(pattern: &str) -> Result<bool, String> {
 
 /// Whether `at` is a word boundary as the rules' `\b` sees it (ASCII word bytes).
 fn at_word_boundary(text: &[u8], at: usize) -> bool {
-    let word = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+    let word = |b: Option<&u8>| b.is_some_and(|&b| is_word_byte(b));
     let before = at.checked_sub(1).and_then(|p| text.get(p));
     word(before) != word(text.get(at))
 }
