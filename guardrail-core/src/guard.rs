@@ -280,9 +280,17 @@ impl std::fmt::Debug for Guard {
     }
 }
 
+/// One span to replace: where, the placeholder's kind, and how.
+#[derive(Clone, Debug)]
+pub(crate) struct Redaction {
+    pub range: std::ops::Range<usize>,
+    pub kind: String,
+    pub operator: Operator,
+}
+
 /// What the policy does with one finding besides its action.
 #[derive(Clone, Default)]
-struct Treatment {
+pub(crate) struct Treatment {
     operator: Option<Operator>,
     approver_role: Option<String>,
 }
@@ -599,7 +607,7 @@ impl Guard {
 
     /// The action the findings ask for, and the one to enforce (shadow findings and shadow
     /// mode hold back).
-    fn combine(&self, findings: &[Finding]) -> (Action, Action) {
+    pub(crate) fn combine(&self, findings: &[Finding]) -> (Action, Action) {
         let action = findings
             .iter()
             .fold(Action::Allow, |a, f| a.combine(f.action));
@@ -930,26 +938,53 @@ impl Guard {
     /// redaction operator's output. Returns the redacted text and the findings.
     pub fn redact(&self, channel: Channel, text: &str) -> (String, Vec<Finding>) {
         let (findings, treatments) = self.scan_treated(channel, text);
-        let redaction = &self.compiled().doc.content.redaction;
         let spans: Vec<_> = findings
             .iter()
             .zip(&treatments)
-            .filter(|(f, _)| f.action != Action::Allow)
-            .filter_map(|(f, t)| {
-                let span = f.span?;
-                Some((
-                    span.start..span.end,
-                    placeholder_kind(&f.rule),
-                    t.operator.unwrap_or(redaction.operator),
-                ))
-            })
+            .filter_map(|(f, t)| self.redaction(f, t))
             .collect();
-        let out = redact::apply(text, &spans, redaction, self.inner.salt.as_deref());
-        (out, findings)
+        (self.apply_redactions(text, &spans), findings)
+    }
+
+    /// Starts a scan of text that arrives in chunks on `channel` (a streamed model output):
+    /// see [`TextStream`](crate::stream::TextStream).
+    pub fn stream(&self, channel: Channel) -> crate::stream::TextStream {
+        crate::stream::TextStream::new(self.clone(), channel)
+    }
+
+    /// What replaces a finding's span, or `None` if it is allowed or has no span: the byte
+    /// range, the placeholder's kind and the operator.
+    pub(crate) fn redaction(&self, f: &Finding, t: &Treatment) -> Option<Redaction> {
+        let span = f.span.filter(|_| f.action != Action::Allow)?;
+        Some(Redaction {
+            range: span.start..span.end,
+            kind: placeholder_kind(&f.rule).to_string(),
+            operator: t
+                .operator
+                .unwrap_or(self.compiled().doc.content.redaction.operator),
+        })
+    }
+
+    /// `text` with every redaction's range (offsets into `text`) replaced.
+    pub(crate) fn apply_redactions(&self, text: &str, redactions: &[Redaction]) -> String {
+        let spans: Vec<_> = redactions
+            .iter()
+            .map(|r| (r.range.clone(), r.kind.as_str(), r.operator))
+            .collect();
+        redact::apply(
+            text,
+            &spans,
+            &self.compiled().doc.content.redaction,
+            self.inner.salt.as_deref(),
+        )
     }
 
     /// Every detector on one text, with the policy's overrides applied; no event, no path.
-    fn scan_treated(&self, channel: Channel, text: &str) -> (Vec<Finding>, Vec<Treatment>) {
+    pub(crate) fn scan_treated(
+        &self,
+        channel: Channel,
+        text: &str,
+    ) -> (Vec<Finding>, Vec<Treatment>) {
         let item = EventText {
             channel,
             path: String::new(),

@@ -60,6 +60,7 @@ pub mod interop;
 pub mod policy;
 pub mod scan;
 pub mod state;
+pub mod stream;
 mod util;
 
 pub mod constraints;
@@ -74,3 +75,4 @@ pub use guard::{BuildError, Evaluator, EvaluatorError, Guard, GuardBuilder};
 pub use policy::{Policy, PolicyError, PolicyIssue};
 pub use scan::Channel;
 pub use state::{CounterStore, MemoryStore, State, StateSnapshot};
+pub use stream::{StreamChunk, TextStream};

@@ -8,6 +8,7 @@ use crate::errors::{build_error, event_error};
 use crate::evaluator::{hooks, PyClassifier};
 use crate::governance::PyCostModel;
 use crate::policy::{text_arg, PyPolicy, PyState};
+use crate::stream::PyTextStream;
 use crate::vault::PyVault;
 use guardrail_core::event::{Context, Event, EventKind, Role, ToolStatus};
 use guardrail_core::{Channel, Guard, State, Timestamp};
@@ -537,6 +538,18 @@ impl PyGuard {
         let text = text_arg(text, "text")?;
         let guard = &self.guard;
         Ok(py.detach(|| guard.redact(channel, &text).0))
+    }
+
+    /// Starts a scan of text that arrives in chunks on `channel` (a streamed model output).
+    ///
+    /// ```python
+    /// stream = guard.stream()
+    /// for chunk in model_output: show(stream.push(chunk)["text"])
+    /// show(stream.finish()["text"])
+    /// ```
+    #[pyo3(signature = (*, channel="model_output"))]
+    fn stream(&self, channel: &str) -> PyResult<PyTextStream> {
+        Ok(PyTextStream::new(self.guard.stream(channel_arg(channel)?)))
     }
 
     /// The spans finished since `after` as an OTLP JSON trace export: a dict with `json` (the

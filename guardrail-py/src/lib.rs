@@ -11,6 +11,7 @@ mod evaluator;
 mod governance;
 mod guard;
 mod policy;
+mod stream;
 mod vault;
 
 use pyo3::prelude::*;
@@ -28,6 +29,7 @@ fn _guardrail(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<evaluator::PyEvaluator>()?;
     m.add_class::<errors::PyPolicyIssue>()?;
     m.add_class::<vault::PyVault>()?;
+    m.add_class::<stream::PyTextStream>()?;
     m.add("GuardrailError", py.get_type::<errors::GuardrailError>())?;
     m.add("PolicyError", py.get_type::<errors::PolicyError>())?;
     m.add("EventError", py.get_type::<errors::EventError>())?;

@@ -1,6 +1,6 @@
 """Type stubs of the native module (the PyO3 binding over guardrail-core)."""
 
-from typing import Any, Callable, Iterable, Mapping, Optional, Union, final
+from typing import Any, Callable, Iterable, Mapping, Optional, TypedDict, Union, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -21,6 +21,7 @@ __all__ = [
     "PolicyError",
     "PolicyIssue",
     "State",
+    "TextStream",
     "Vault",
     "__version__",
     "verify_audit",
@@ -108,6 +109,18 @@ class State:
     def take_audit_records(self) -> list[dict[str, Any]]: ...
     def audit_head(self) -> dict[str, Any]: ...
     def showback(self) -> dict[str, Any]: ...
+
+class _StreamChunk(TypedDict):
+    text: str
+    findings: list[Finding]
+    action: Action
+
+@final
+class TextStream:
+    """A scan of text that arrives in chunks; made by ``Guard.stream``."""
+
+    def push(self, chunk: Union[str, bytes]) -> _StreamChunk: ...
+    def finish(self) -> _StreamChunk: ...
 
 @final
 class Vault:
@@ -342,6 +355,7 @@ class Guard:
     def evaluate(self, event: Mapping[str, Any]) -> Decision: ...
     def scan(self, text: Union[str, bytes], *, channel: str = "user") -> list[Finding]: ...
     def redact(self, text: Union[str, bytes], *, channel: str = "model_output") -> str: ...
+    def stream(self, *, channel: str = "model_output") -> TextStream: ...
     def otlp_traces(self, after: int = 0) -> dict[str, Any]: ...
     def otlp_metrics(self) -> str: ...
     def prometheus_text(self) -> str: ...

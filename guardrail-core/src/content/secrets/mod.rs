@@ -17,21 +17,12 @@
 //! - `engine.rs`: keyword prefilter, windowed regex confirmation, overlap resolution.
 //! - `validate.rs`, `allowlist.rs`, `pem.rs`: confirmation beyond the regex.
 //! - `decode.rs`: secrets hidden by base64, percent or string escapes, zero-width characters.
-//! - `stream.rs`: chunked input (a streamed model output) without missing boundary secrets.
 
 mod allowlist;
 mod decode;
 mod engine;
 mod pem;
 mod rules;
-#[cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "the guard has no streaming entry point yet; tests drive it"
-    )
-)]
-pub(crate) mod stream;
 mod validate;
 
 #[cfg(test)]
@@ -234,7 +225,7 @@ pub(crate) struct SecretsDetector {
 }
 
 impl SecretsDetector {
-    /// Hits in raw bytes (spans are byte offsets). Used by the stream scanner.
+    /// Hits in raw bytes (spans are byte offsets).
     pub(crate) fn scan_bytes(&self, text: &[u8], hits: &mut Vec<Hit>) {
         for raw in self.engine.scan(text) {
             if let Some(hit) = self.to_hit(&raw) {

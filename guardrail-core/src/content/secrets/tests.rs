@@ -153,10 +153,9 @@ fn gitleaks_vectors() {
         flagged * 100.0
     );
     assert!(found >= 0.99, "found {found}");
-    // The target is 1%. 15 of the no_match vectors are real-format Google API keys
-    // that gitleaks suppresses with a list of specific published key values, which we do not
-    // copy; the rest are generic assignments of random values (see docs/SECRETS.md).
-    assert!(flagged <= 0.065, "flagged {flagged}");
+    // The target: at most 1% (the two left are random values that do look like
+    // credentials; see docs/SECRETS.md).
+    assert!(flagged <= 0.01, "flagged {flagged}");
 }
 
 /// Scores our findings against the ground truth of a generated corpus: a finding is a true
@@ -339,62 +338,6 @@ fn evasion_nested_and_depth_bounded() {
     });
     let plain = base64::engine::general_purpose::STANDARD.encode(format!("k={GH}"));
     assert!(scan(&off, &plain).is_empty());
-}
-
-// ------------------------------------------------------------------ streaming
-
-fn stream_all(det: &SecretsDetector, text: &str, chunk: usize) -> Vec<(String, usize, usize)> {
-    let mut s = stream::StreamScanner::new(det);
-    let mut out = Vec::new();
-    let mut rest = text;
-    while !rest.is_empty() {
-        let mut cut = chunk.min(rest.len());
-        while !rest.is_char_boundary(cut) {
-            cut += 1;
-        }
-        let (head, tail) = rest.split_at(cut);
-        out.extend(s.push(head));
-        rest = tail;
-    }
-    out.extend(s.finish());
-    let mut v: Vec<_> = out
-        .into_iter()
-        .map(|h| (h.rule.to_string(), h.span.start, h.span.end))
-        .collect();
-    v.sort();
-    v
-}
-
-#[test]
-fn streaming_finds_secrets_across_every_boundary() {
-    let det = detector();
-    let filler = "lorem ipsum dolor sit amet ".repeat(40);
-    let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oqkmqZq8vL2mXw9Rt4pKeoAoGCCqGSM49\nAwEHoUQDQgAEZq8vL2mXw9Rt4pKeB7nY3cD5fG1hJ6sA0uQe\n-----END EC PRIVATE KEY-----";
-    let text = format!(
-        "{filler}token: {GH}\n{filler}AWS key AKIAZ7Q3MN5XKPL2VW4T é {filler}\n{key}\n{filler}postgres://app:Zq8vL2mXw9Rt4pK!@db:5432/x"
-    );
-    let mut whole: Vec<_> = scan(&det, &text)
-        .into_iter()
-        .map(|h| (h.rule.to_string(), h.span.start, h.span.end))
-        .collect();
-    whole.sort();
-    assert_eq!(whole.len(), 4, "{whole:?}");
-    for chunk in [1, 3, 7, 16, 64, 500, 4096] {
-        assert_eq!(stream_all(&det, &text, chunk), whole, "chunk {chunk}");
-    }
-}
-
-#[test]
-fn streaming_long_streams_keep_stream_offsets() {
-    let det = detector();
-    let filler = "the quick brown fox jumps over the lazy dog\n".repeat(1000);
-    let text = format!("{filler}{GH}\n{filler}{filler}{GH}\n");
-    let found = stream_all(&det, &text, 1000);
-    let expect: Vec<_> = text
-        .match_indices(GH)
-        .map(|(i, _)| ("secrets.github_pat".to_string(), i, i + GH.len()))
-        .collect();
-    assert_eq!(found, expect);
 }
 
 // ------------------------------------------------------------------ odd input
