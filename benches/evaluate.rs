@@ -1,4 +1,5 @@
-//! `Guard::evaluate` on a 1 KB prompt and a tool call, through the whole stack.
+//! `Guard::evaluate` on a 1 KB prompt and a tool call, through the whole stack; a streamed
+//! model output (`Guard::stream`) against redacting the same text whole.
 //!
 //! Run: `cargo bench -p guardrail-core --bench evaluate`
 
@@ -55,6 +56,33 @@ fn bench(c: &mut Criterion) {
             b.iter(|| guard.evaluate(black_box(&call), &state))
         });
     }
+    group.finish();
+    // A 256 KiB model output with a token every 8 KiB, in 16-byte chunks (a few tokens
+    // each), against `Guard::redact` of the whole text: what streaming costs.
+    let mut output = String::new();
+    while output.len() < 256 << 10 {
+        output.push_str(&text[..text.len().min(8 << 10)]);
+        output.push_str(&prompt_1kb()[..1000]);
+        output.push_str(" token ghp_Zq8vL2mXw9Rt4pKeB7nY3cD5fG1hJ6sA0uQe\n");
+    }
+    let guard = Guard::with_default_policy();
+    let mut group = c.benchmark_group("stream_256kib");
+    group.throughput(Throughput::Bytes(output.len() as u64));
+    group.sample_size(20);
+    group.bench_function("chunks_16b", |b| {
+        b.iter(|| {
+            let mut stream = guard.stream(guardrail_core::Channel::ModelOutput);
+            let mut shown = 0;
+            for chunk in output.as_bytes().chunks(16) {
+                let chunk = std::str::from_utf8(chunk).expect("ASCII text");
+                shown += stream.push(black_box(chunk)).text.len();
+            }
+            shown + stream.finish().text.len()
+        })
+    });
+    group.bench_function("whole_redact", |b| {
+        b.iter(|| guard.redact(guardrail_core::Channel::ModelOutput, black_box(&output)))
+    });
     group.finish();
     c.bench_function("policy_compile/example", |b| {
         b.iter(|| Policy::from_yaml(black_box(include_str!("../examples/policy.yaml"))))

@@ -18,19 +18,22 @@
 //! assert_eq!(out.action, Action::Redact);
 //! ```
 //!
-//! How: the stream keeps the last [`TAIL`] bytes and rescans them, with the new text, once
-//! at least [`SCAN_EVERY`] new bytes have arrived. A finding that ends within [`HOLD`] bytes
-//! of the end of what has arrived could still grow with the next chunk (a token cut in half
-//! looks like a shorter token), so it waits; the text is released up to the start of the
-//! earliest finding that waits and at most up to [`HOLD`] bytes before the end. Each byte
-//! is therefore scanned at most `TAIL / SCAN_EVERY + 1` times: the cost is linear in the
-//! stream's length whatever the chunk size.
+//! How: once at least [`SCAN_EVERY`] new bytes have arrived, the stream scans them with the
+//! [`NEAR`] bytes before them; every [`FULL_EVERY`] bytes, and at the end, it scans them with
+//! the last [`TAIL`] bytes instead, for long findings (a PEM key). A finding that ends within
+//! [`HOLD`] bytes of the end of what has arrived could still grow with the next chunk (a
+//! token cut in half looks like a shorter token), so it waits; the text is released up to
+//! the start of the earliest finding that waits and at most up to [`HOLD`] bytes before the
+//! end. Each byte is scanned at most `(NEAR + SCAN_EVERY) / SCAN_EVERY + (TAIL + FULL_EVERY)
+//! / FULL_EVERY` = 22 times: the cost is linear in the stream's length whatever the chunk
+//! size.
 //!
 //! Limits: a finding longer than [`HOLD`] (a PEM key body) is withheld only from the point
-//! where it became recognizable; what was released before stays released (the finding is
-//! still reported, and a `block` action tells the host to cut the stream). A finding longer
-//! than [`TAIL`] is not found in a stream. Findings without a span (a prompt-injection
-//! score) are reported once per rule, when first seen.
+//! where it became recognizable, and one longer than about `NEAR - 2 * HOLD` only once a full
+//! scan has seen it; what was released before stays released (the finding is still
+//! reported, and a `block` action tells the host to cut the stream). A finding longer than
+//! about `TAIL - FULL_EVERY - 2 * HOLD` (11 KiB) is not found in a stream. Findings without a
+//! span (a prompt-injection score) are reported once per rule, when first seen.
 
 use crate::guard::Redaction;
 use crate::{Action, Channel, Finding, Guard, Span};
@@ -43,6 +46,10 @@ pub const TAIL: usize = 16 * 1024;
 pub const HOLD: usize = 512;
 /// New bytes that trigger a rescan (fewer wait for the next chunk or [`TextStream::finish`]).
 pub const SCAN_EVERY: usize = 256;
+/// Bytes before the new text that an ordinary rescan looks at.
+pub const NEAR: usize = 4 * 1024;
+/// New bytes after which a rescan looks back the whole [`TAIL`].
+pub const FULL_EVERY: usize = 4 * 1024;
 
 /// What one [`TextStream::push`] or [`TextStream::finish`] settled.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -68,8 +75,9 @@ pub struct TextStream {
     offset: usize,
     /// Stream offset up to which text has been returned.
     released: usize,
-    /// Stream length at the last scan.
+    /// Stream length at the last scan, and at the last scan of the whole tail.
     scanned: usize,
+    full_scanned: usize,
     /// Findings already reported: rule and span in stream offsets.
     reported: HashSet<(String, Option<Span>)>,
     /// Reported redactions (stream offsets) that end after `released`.
@@ -95,6 +103,7 @@ impl TextStream {
             offset: 0,
             released: 0,
             scanned: 0,
+            full_scanned: 0,
             reported: HashSet::new(),
             redactions: Vec::new(),
         }
@@ -132,19 +141,28 @@ impl TextStream {
     /// offset) and releases the text that no waiting finding reaches.
     fn settle(&mut self, settled: usize) -> StreamChunk {
         let finishing = settled == self.end();
+        let full = finishing || self.end() - self.full_scanned >= FULL_EVERY;
+        let back = if full { TAIL } else { NEAR };
+        let from = self.scanned.saturating_sub(back).max(self.offset) - self.offset;
+        let from = floor_char_boundary(&self.buf, from);
+        let window = self.offset + from;
         self.scanned = self.end();
-        let (findings, treatments) = self.guard.scan_treated(self.channel, &self.buf);
+        if full {
+            self.full_scanned = self.end();
+        }
+        let text = self.buf.get(from..).unwrap_or("");
+        let (findings, treatments) = self.guard.scan_treated(self.channel, text);
         let mut out = StreamChunk::default();
         let mut release = settled;
         for (mut f, t) in findings.into_iter().zip(treatments) {
             if let Some(span) = &mut f.span {
-                // Near the cut the text has lost its beginning: whatever was there was seen
-                // whole, and settled, by an earlier scan (TAIL is far larger than HOLD).
-                if self.offset > 0 && span.start < HOLD {
+                // Near the window's start the text has lost its beginning: whatever was
+                // there was seen whole, and settled, by an earlier scan.
+                if window > 0 && span.start < HOLD {
                     continue;
                 }
-                span.start += self.offset;
-                span.end += self.offset;
+                span.start += window;
+                span.end += window;
                 if span.end > settled && !finishing {
                     if f.action != Action::Allow {
                         release = release.min(span.start);
@@ -290,6 +308,38 @@ mod tests {
         let spans: Vec<_> = found.iter().map(|f| f.span.unwrap().start).collect();
         let expect: Vec<_> = text.match_indices(GH).map(|(i, _)| i).collect();
         assert_eq!(spans, expect);
+    }
+
+    #[test]
+    fn long_findings_are_found_by_the_full_rescans() {
+        let guard = Guard::with_default_policy();
+        // A 4096-bit RSA key is about 3.2 KB: longer than an ordinary rescan looks back.
+        let body: String = (0..52)
+            .map(|i| {
+                let line: String = (0..64)
+                    .map(|j| {
+                        let k = (i * 64 + j) * 7919 % 62;
+                        char::from(
+                            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[k],
+                        )
+                    })
+                    .collect();
+                format!("{line}\n")
+            })
+            .collect();
+        let key = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----");
+        let filler = "lorem ipsum dolor sit amet ".repeat(200);
+        let text = format!("{filler}{key}\n{}", filler.repeat(4)); // finish cannot see the key
+        let expect = whole(&guard, &text).1;
+        assert!(
+            expect
+                .iter()
+                .any(|(_, s)| s.is_some_and(|s| s.end - s.start > 3000)),
+            "{expect:?}"
+        );
+        for chunk in [16, 300, 5000] {
+            assert_eq!(stream_all(&guard, &text, chunk).1, expect, "chunk {chunk}");
+        }
     }
 
     #[test]
