@@ -306,6 +306,13 @@ typedef struct guardrail_options guardrail_options;
 typedef struct guardrail_state guardrail_state;
 
 /**
+ * A scan of one stream of text on one channel. Made by guardrail_stream_new, freed by
+ * guardrail_stream_free; it holds its own reference to the guard, so the guard may be freed
+ * first. Not thread-safe: use it from one thread at a time (it may move between threads).
+ */
+typedef struct guardrail_stream guardrail_stream;
+
+/**
  * A byte buffer allocated by the library (JSON answers, redacted texts, snapshots).
  *
  * Owned by the caller, who frees it with guardrail_bytes_free (never free(3)). `data` is
@@ -832,6 +839,72 @@ guardrail_status guardrail_state_showback(const struct guardrail_state *state,
  * Thread safety: no other thread may use the state during or after the call.
  */
 void guardrail_state_free(struct guardrail_state *state);
+
+/**
+ * Starts a stream on `channel` (a guardrail_channel value).
+ *
+ * Ownership: on success `*stream_out` is a new stream the caller frees with
+ * guardrail_stream_free; on failure it is NULL.
+ *
+ * Errors: NULL_PARAMETER, INVALID_ARGUMENT (unknown channel).
+ *
+ * # Safety
+ * `guard` is a live guard; `stream_out` and `error_out` are NULL or writable.
+ *
+ * Thread safety: safe from any number of threads on the same guard.
+ */
+guardrail_status guardrail_stream_new(const struct guardrail_guard *guard,
+                                      uint32_t channel,
+                                      struct guardrail_stream **stream_out,
+                                      struct guardrail_error **error_out);
+
+/**
+ * Adds the next chunk of text and writes, as JSON, what it settled: `{"text": "...",
+ * "findings": [...], "action": "allow"}`. `text` is the next part of the stream, redacted
+ * and safe to show (often empty: the stream holds back the last ~512 bytes); findings'
+ * spans are byte offsets in the whole stream; `action` is the one to enforce (`"block"`:
+ * stop the stream). A chunk must be whole UTF-8 (do not split a character across chunks).
+ *
+ * Ownership: `chunk` is borrowed for the call; on success `*answer_out` holds bytes the
+ * caller frees with guardrail_bytes_free (on failure `{NULL, 0}`).
+ *
+ * Errors: NULL_PARAMETER, INVALID_LENGTH, INVALID_UTF8, INPUT_TOO_LARGE, INVALID_ARGUMENT
+ * (the stream is finished).
+ *
+ * # Safety
+ * `stream` is a live stream; `chunk` points to `chunk_len` readable bytes (or is NULL with
+ * length 0); `answer_out` and `error_out` are NULL or writable.
+ *
+ * Thread safety: one thread at a time per stream.
+ */
+guardrail_status guardrail_stream_push_json(struct guardrail_stream *stream,
+                                            const uint8_t *chunk,
+                                            size_t chunk_len,
+                                            struct guardrail_bytes *answer_out,
+                                            struct guardrail_error **error_out);
+
+/**
+ * Ends the stream and writes, as guardrail_stream_push_json does, the rest of the text and
+ * every finding still held back. Afterwards the stream only accepts guardrail_stream_free.
+ *
+ * Errors: NULL_PARAMETER, INVALID_ARGUMENT (already finished).
+ *
+ * # Safety
+ * `stream` is a live stream; `answer_out` and `error_out` are NULL or writable.
+ *
+ * Thread safety: one thread at a time per stream.
+ */
+guardrail_status guardrail_stream_finish_json(struct guardrail_stream *stream,
+                                              struct guardrail_bytes *answer_out,
+                                              struct guardrail_error **error_out);
+
+/**
+ * Frees a stream (finished or not). NULL does nothing.
+ *
+ * # Safety
+ * `stream` is NULL or a stream made by guardrail_stream_new, not freed before.
+ */
+void guardrail_stream_free(struct guardrail_stream *stream);
 
 #ifdef __cplusplus
 }  // extern "C"

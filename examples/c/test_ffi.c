@@ -338,6 +338,44 @@ static void test_threads(guardrail_guard *guard) {
     guardrail_state_free(state);
 }
 
+/* A streamed output: the token split across chunks is found once and never shown; the guard
+ * may be freed before the stream; bad input and use after finish are errors. */
+static void test_stream(void) {
+    guardrail_guard *guard = NULL;
+    CHECK(guardrail_guard_new_default(&guard, NULL) == GUARDRAIL_STATUS_OK);
+    guardrail_stream *stream = NULL;
+    EXPECT_ERROR(guardrail_stream_new(guard, 99, &stream, &err_), GUARDRAIL_STATUS_INVALID_ARGUMENT, "channel");
+    CHECK(stream == NULL);
+    EXPECT_ERROR(guardrail_stream_new(NULL, GUARDRAIL_CHANNEL_MODEL_OUTPUT, &stream, &err_),
+                 GUARDRAIL_STATUS_NULL_PARAMETER, "guard");
+    CHECK(guardrail_stream_new(guard, GUARDRAIL_CHANNEL_MODEL_OUTPUT, &stream, NULL) == GUARDRAIL_STATUS_OK);
+    guardrail_guard_free(guard); /* the stream keeps its own reference */
+
+    const char *chunks[] = {"Use the token ghp_Zq8vL2mXw9", "Rt4pKeB7nY3cD5fG1hJ", "6sA0uQe to push."};
+    char shown[256] = "";
+    guardrail_bytes json = {NULL, 0};
+    for (size_t i = 0; i < 3; i++) {
+        CHECK(guardrail_stream_push_json(stream, U8(chunks[i]), strlen(chunks[i]), &json, NULL) == GUARDRAIL_STATUS_OK);
+        CHECK(strstr((const char *)json.data, "ghp_") == NULL);
+        guardrail_bytes_free(&json);
+    }
+    EXPECT_ERROR(guardrail_stream_push_json(stream, U8("\xc3"), 1, &json, &err_), GUARDRAIL_STATUS_INVALID_UTF8, "chunk");
+    EXPECT_ERROR(guardrail_stream_push_json(stream, NULL, 4, &json, &err_), GUARDRAIL_STATUS_NULL_PARAMETER, "chunk");
+    EXPECT_ERROR(guardrail_stream_push_json(NULL, U8("x"), 1, &json, &err_), GUARDRAIL_STATUS_NULL_PARAMETER, "stream");
+    EXPECT_ERROR(guardrail_stream_push_json(stream, U8("x"), 1, NULL, &err_), GUARDRAIL_STATUS_NULL_PARAMETER, "answer_out");
+    CHECK(guardrail_stream_finish_json(stream, &json, NULL) == GUARDRAIL_STATUS_OK);
+    snprintf(shown, sizeof shown, "%s", (const char *)json.data);
+    CHECK(strstr(shown, "\"text\":\"Use the token [REDACTED:github_pat] to push.\"") != NULL);
+    CHECK(strstr(shown, "\"rule\":\"secrets.github_pat\"") != NULL);
+    CHECK(strstr(shown, "\"action\":\"redact\"") != NULL);
+    guardrail_bytes_free(&json);
+    EXPECT_ERROR(guardrail_stream_push_json(stream, U8("x"), 1, &json, &err_), GUARDRAIL_STATUS_INVALID_ARGUMENT, "finished");
+    EXPECT_ERROR(guardrail_stream_finish_json(stream, &json, &err_), GUARDRAIL_STATUS_INVALID_ARGUMENT, "finished");
+    CHECK(json.data == NULL);
+    guardrail_stream_free(stream);
+    guardrail_stream_free(NULL);
+}
+
 int main(void) {
     guardrail_guard *guard = make_guard();
     test_version();
@@ -347,6 +385,7 @@ int main(void) {
     test_fast_paths(guard);
     test_free_null_and_loops();
     test_threads(guard);
+    test_stream();
     guardrail_guard_free(guard);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

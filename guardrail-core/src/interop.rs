@@ -136,6 +136,12 @@ pub fn redact_to_json(guard: &Guard, channel: Channel, text: &str) -> Result<Vec
     encode_plain(&RedactAnswer { text, findings })
 }
 
+/// What a [`TextStream`](crate::TextStream) call settled, as JSON (`{"text": "...",
+/// "findings": [...], "action": "allow"}`).
+pub fn stream_chunk_to_json(chunk: &crate::StreamChunk) -> Result<Vec<u8>, ErrorAnswer> {
+    encode_plain(chunk)
+}
+
 /// A state's snapshot as JSON (the [`StateSnapshot`] document).
 pub fn snapshot_to_json(state: &State) -> Result<Vec<u8>, ErrorAnswer> {
     encode_plain(&state.snapshot())

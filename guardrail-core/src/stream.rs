@@ -52,7 +52,7 @@ pub const NEAR: usize = 4 * 1024;
 pub const FULL_EVERY: usize = 4 * 1024;
 
 /// What one [`TextStream::push`] or [`TextStream::finish`] settled.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct StreamChunk {
     /// The next part of the stream's text, redacted: safe to show. Concatenated over all
     /// calls it is the whole stream, redacted.

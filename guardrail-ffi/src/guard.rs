@@ -38,6 +38,10 @@ impl guardrail_guard {
         let policy_hash = CString::new(guard.policy_hash()).unwrap_or_default();
         guardrail_guard { guard, policy_hash }
     }
+
+    pub(crate) fn guard(&self) -> &Guard {
+        &self.guard
+    }
 }
 
 /// Makes options with nothing set (the policy decides everything). NULL only if the

@@ -28,6 +28,7 @@ mod findings;
 mod guard;
 mod input;
 mod state;
+mod stream;
 mod types;
 
 pub use bytes::{guardrail_bytes, guardrail_bytes_free};
@@ -51,6 +52,10 @@ pub use state::{
     guardrail_state, guardrail_state_audit_head, guardrail_state_free, guardrail_state_new,
     guardrail_state_restore, guardrail_state_showback, guardrail_state_snapshot,
     guardrail_state_take_audit_records,
+};
+pub use stream::{
+    guardrail_stream, guardrail_stream_finish_json, guardrail_stream_free, guardrail_stream_new,
+    guardrail_stream_push_json,
 };
 pub use types::{guardrail_action, guardrail_channel, guardrail_layer, guardrail_severity};
 
