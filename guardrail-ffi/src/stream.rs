@@ -6,7 +6,7 @@ use crate::error::{ffi_call, ffi_infallible, guardrail_error, guardrail_status, 
 use crate::guard::guardrail_guard;
 use crate::input::{handle, text_in, write_out};
 use crate::types::channel_from;
-use guardrail_core::{interop, TextStream};
+use guardrail_core::{interop, StreamChunk, TextStream};
 
 /// A scan of one stream of text on one channel. Made by guardrail_stream_new, freed by
 /// guardrail_stream_free; it holds its own reference to the guard, so the guard may be freed
@@ -72,18 +72,13 @@ pub unsafe extern "C" fn guardrail_stream_push_json(
     answer_out: *mut guardrail_bytes,
     error_out: *mut *mut guardrail_error,
 ) -> guardrail_status {
-    ffi_call(error_out, || {
-        // SAFETY: NULL or writable, per the contract.
-        unsafe { write_out(answer_out, guardrail_bytes::EMPTY, "answer_out") }?;
-        // SAFETY: NULL or a live stream used by one thread at a time, per the contract.
-        let stream = unsafe { stream.as_mut() }.ok_or_else(|| Failure::null("stream"))?;
+    let push = |stream: &mut guardrail_stream| {
         // SAFETY: forwarded buffer contract.
         let chunk = unsafe { text_in(chunk, chunk_len, "chunk") }?;
-        let out = live(stream)?.push(chunk);
-        let json = interop::stream_chunk_to_json(&out)?;
-        // SAFETY: checked writable above.
-        unsafe { write_out(answer_out, guardrail_bytes::from_vec(json), "answer_out") }
-    })
+        Ok(live(stream)?.push(chunk))
+    };
+    // SAFETY: forwarded pointer contracts.
+    unsafe { answer(stream, answer_out, error_out, push) }
 }
 
 /// Ends the stream and writes, as guardrail_stream_push_json does, the rest of the text and
@@ -101,21 +96,17 @@ pub unsafe extern "C" fn guardrail_stream_finish_json(
     answer_out: *mut guardrail_bytes,
     error_out: *mut *mut guardrail_error,
 ) -> guardrail_status {
-    ffi_call(error_out, || {
-        // SAFETY: NULL or writable, per the contract.
-        unsafe { write_out(answer_out, guardrail_bytes::EMPTY, "answer_out") }?;
-        // SAFETY: NULL or a live stream used by one thread at a time, per the contract.
-        let stream = unsafe { stream.as_mut() }.ok_or_else(|| Failure::null("stream"))?;
-        live(stream)?;
-        let out = stream
-            .stream
-            .take()
-            .map(TextStream::finish)
-            .unwrap_or_default();
-        let json = interop::stream_chunk_to_json(&out)?;
-        // SAFETY: checked writable above.
-        unsafe { write_out(answer_out, guardrail_bytes::from_vec(json), "answer_out") }
-    })
+    // SAFETY: forwarded pointer contracts.
+    unsafe {
+        answer(stream, answer_out, error_out, |stream| {
+            live(stream)?;
+            Ok(stream
+                .stream
+                .take()
+                .map(TextStream::finish)
+                .unwrap_or_default())
+        })
+    }
 }
 
 /// Frees a stream (finished or not). NULL does nothing.
@@ -130,6 +121,28 @@ pub unsafe extern "C" fn guardrail_stream_free(stream: *mut guardrail_stream) {
             drop(unsafe { Box::from_raw(stream) });
         })
     }
+}
+
+/// Runs `step` on the stream and writes what it settled as JSON to `answer_out`.
+///
+/// # Safety
+/// `stream` is NULL or a live stream used by one thread at a time; `answer_out` and
+/// `error_out` are NULL or writable.
+unsafe fn answer(
+    stream: *mut guardrail_stream,
+    answer_out: *mut guardrail_bytes,
+    error_out: *mut *mut guardrail_error,
+    step: impl FnOnce(&mut guardrail_stream) -> Result<StreamChunk, Failure>,
+) -> guardrail_status {
+    ffi_call(error_out, || {
+        // SAFETY: NULL or writable, per the contract.
+        unsafe { write_out(answer_out, guardrail_bytes::EMPTY, "answer_out") }?;
+        // SAFETY: NULL or a live stream used by one thread at a time, per the contract.
+        let stream = unsafe { stream.as_mut() }.ok_or_else(|| Failure::null("stream"))?;
+        let json = interop::stream_chunk_to_json(&step(stream)?)?;
+        // SAFETY: checked writable above.
+        unsafe { write_out(answer_out, guardrail_bytes::from_vec(json), "answer_out") }
+    })
 }
 
 fn live(stream: &mut guardrail_stream) -> Result<&mut TextStream, Failure> {
