@@ -10,7 +10,7 @@
 //! strong phrase ("ignore all previous instructions") is enough on its own.
 
 use super::technique::Technique;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use crate::scan::keywords::KeywordSet;
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -480,7 +480,7 @@ struct Rule {
 pub(crate) struct Phrases {
     rules: Vec<Rule>,
     /// Prefix literals of the rules; `anchor_rule[pattern id]` is the rule index.
-    anchors: AhoCorasick,
+    anchors: KeywordSet,
     anchor_rule: Vec<usize>,
     /// Rules whose prefixes could not be reduced to literals; they always run.
     always: Vec<usize>,
@@ -531,11 +531,8 @@ impl Phrases {
                 regex,
             });
         }
-        let anchors = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&literals)
-            .map_err(|e| PhrasesError::Anchors(e.to_string()))?;
+        let anchors =
+            KeywordSet::new(&literals, false).map_err(|e| PhrasesError::Anchors(e.to_string()))?;
         Ok(Phrases {
             rules,
             anchors,
@@ -568,20 +565,20 @@ impl Phrases {
                 *d = true;
             }
         }
-        for m in self.anchors.find_overlapping_iter(text) {
-            let Some(&r) = self.anchor_rule.get(m.pattern().as_usize()) else {
+        let mut anchors = Vec::new();
+        self.anchors.find_overlapping(text.as_bytes(), &mut anchors);
+        for m in anchors {
+            let Some(&r) = self.anchor_rule.get(m.pattern) else {
                 continue;
             };
             let (Some(d), Some(rule)) = (done.get_mut(r), self.rules.get(r)) else {
                 continue;
             };
-            if *d || (rule.word_start && inside_word(text, m.start())) {
+            if *d || (rule.word_start && inside_word(text, m.start)) {
                 continue;
             }
-            let end = m.start().saturating_add(WINDOW).min(text.len());
-            let input = Input::new(text)
-                .range(m.start()..end)
-                .anchored(Anchored::Yes);
+            let end = m.start.saturating_add(WINDOW).min(text.len());
+            let input = Input::new(text).range(m.start..end).anchored(Anchored::Yes);
             if let Some(found) = rule.regex.search(&input) {
                 out.push(rule.matched(found.start(), found.end()));
                 *d = true;
