@@ -111,20 +111,23 @@ impl State {
 }
 
 fn to_dict<'py>(py: Python<'py>, state: &State, out: StreamChunk) -> PyResult<Bound<'py, PyDict>> {
+    // Every span's ends in one walk of the window; an end outside it maps to nothing.
+    let bytes: Vec<usize> = out
+        .findings
+        .iter()
+        .flat_map(|f| f.span.map_or([usize::MAX; 2], |s| [s.start, s.end]))
+        .map(|b| b.checked_sub(state.window_bytes).unwrap_or(usize::MAX))
+        .collect();
+    let chars = crate::convert::char_offsets(&state.window, &bytes);
     let findings = PyList::empty(py);
-    for f in out.findings {
-        let chars = f.span.and_then(|s| {
-            let local: Vec<usize> = [s.start, s.end]
-                .iter()
-                .map(|b| b.checked_sub(state.window_bytes))
-                .collect::<Option<_>>()?;
-            let c = crate::convert::char_offsets(&state.window, &local);
-            Some((
-                state.window_chars + c.first().copied().flatten()?,
-                state.window_chars + c.get(1).copied().flatten()?,
-            ))
-        });
-        findings.append(Bound::new(py, PyFinding::new(f, chars))?)?;
+    for (i, f) in out.findings.into_iter().enumerate() {
+        let pair = match (chars.get(2 * i), chars.get(2 * i + 1)) {
+            (Some(Some(start)), Some(Some(end))) => {
+                Some((state.window_chars + start, state.window_chars + end))
+            }
+            _ => None,
+        };
+        findings.append(Bound::new(py, PyFinding::new(f, pair))?)?;
     }
     let dict = PyDict::new(py);
     dict.set_item("text", out.text)?;

@@ -1,4 +1,4 @@
-//! Tests across the family: peer vectors, corpus ground truth, evasion, streaming, odd input.
+//! Tests across the family: peer vectors, corpus ground truth, evasion, odd input (streaming: `crate::stream`).
 
 use super::*;
 use crate::scan::Hit;
