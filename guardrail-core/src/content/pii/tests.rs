@@ -332,6 +332,23 @@ fn presidio_vectors() {
     let mut failures = Vec::new();
     for ((entity, text), variants) in &cases {
         let cp = |byte: usize| text[..byte].chars().count();
+        // Whitespace at the edge of an expected span is no part of the value (Presidio's
+        // NINO pattern takes the space before it), so spans compare without it.
+        let chars: Vec<char> = text.chars().collect();
+        let blank = |i: usize| chars.get(i).is_some_and(|c| c.is_whitespace());
+        let trim = |&(mut s, mut e): &(usize, usize)| {
+            while s < e && blank(s) {
+                s += 1;
+            }
+            while e > s && blank(e - 1) {
+                e -= 1;
+            }
+            (s, e)
+        };
+        let variants: Vec<Vec<(usize, usize)>> = variants
+            .iter()
+            .map(|spans| spans.iter().map(trim).collect())
+            .collect();
         let mut got: Vec<(usize, usize)> = d
             .find(text)
             .into_iter()
@@ -368,12 +385,21 @@ fn presidio_vectors() {
     for f in &failures {
         println!("  miss {f}");
     }
-    // The target is 95%; we reach 99.5% (the three misses are Presidio quirks listed
-    // in docs/benchmarks/pii.md), so guard that.
+    // The target is 95% per entity; we reach 99.7% overall (the two misses are
+    // Presidio quirks listed in docs/benchmarks/pii.md), so guard that.
     assert!(
         pass * 1000 >= total * 990,
         "pass rate {pass}/{total} below 99%"
     );
+    // Per entity too, except IN_PAN's one case that Presidio itself scores 0.01 (its catch-all
+    // pattern for any 10 characters with four digits, not a PAN layout).
+    for (name, (p, t)) in &per {
+        let allowed_misses = usize::from(*name == "in_pan");
+        assert!(
+            p * 100 >= t * 95 || t - p <= allowed_misses,
+            "presidio {name}: {p}/{t} below 95%"
+        );
+    }
 }
 
 /// Per-entity precision / recall / F1 on the generated evaluation set
