@@ -46,18 +46,20 @@ func LibraryABIVersion() uint32 { return uint32(C.guardrail_abi_version()) }
 
 // Guard is a compiled policy ready to evaluate events. Safe for concurrent use.
 type Guard struct {
-	mu      sync.RWMutex
-	ptr     *C.guardrail_guard
-	hash    string
-	cleanup runtime.Cleanup
+	mu          sync.RWMutex
+	ptr         *C.guardrail_guard
+	hash        string
+	cleanup     runtime.Cleanup
+	classifiers *classifiers // kept alive while the library may call them
 }
 
 // Option sets a guard setting that is not policy.
 type Option func(*options)
 
 type options struct {
-	shadow *bool
-	salt   []byte
+	shadow      *bool
+	salt        []byte
+	classifiers []Classifier
 }
 
 // WithShadow forces shadow mode on (decisions reported, never enforced) or off, whatever
@@ -105,8 +107,9 @@ func New(policy []byte, opts ...Option) (*Guard, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	hooks := newClassifiers(o.classifiers)
 	var copts *C.guardrail_options
-	if o.shadow != nil || o.salt != nil {
+	if o.shadow != nil || o.salt != nil || hooks != nil {
 		copts = C.guardrail_options_new()
 		defer C.guardrail_options_free(copts)
 		if o.shadow != nil {
@@ -119,6 +122,9 @@ func New(policy []byte, opts ...Option) (*Guard, error) {
 				return nil, errorFrom(st, cerr)
 			}
 		}
+		if err := hooks.register(copts); err != nil {
+			return nil, err
+		}
 	}
 	var ptr *C.guardrail_guard
 	var cerr *C.guardrail_error
@@ -128,7 +134,9 @@ func New(policy []byte, opts ...Option) (*Guard, error) {
 	if st != C.GUARDRAIL_STATUS_OK {
 		return nil, errorFrom(st, cerr)
 	}
-	return newGuard(ptr), nil
+	g := newGuard(ptr)
+	g.classifiers = hooks
+	return g, nil
 }
 
 // NewDefault returns a guard over the built-in default policy.

@@ -16,9 +16,10 @@ import (
 // then Finish. Safe for concurrent use (calls are serialized); it keeps its own reference
 // to the guard, so the guard may be closed first.
 type Stream struct {
-	mu      sync.Mutex
-	ptr     *C.guardrail_stream
-	cleanup runtime.Cleanup
+	mu          sync.Mutex
+	ptr         *C.guardrail_stream
+	cleanup     runtime.Cleanup
+	classifiers *classifiers // the guard's, called by this stream's scans
 }
 
 // StreamChunk is what one Push or Finish settled.
@@ -40,7 +41,7 @@ func (g *Guard) Stream(channel Channel) (*Stream, error) {
 		if st := C.guardrail_stream_new(gp, C.uint32_t(channel), &ptr, &cerr); st != C.GUARDRAIL_STATUS_OK {
 			return errorFrom(st, cerr)
 		}
-		s = &Stream{ptr: ptr}
+		s = &Stream{ptr: ptr, classifiers: g.classifiers}
 		s.cleanup = runtime.AddCleanup(s, func(p *C.guardrail_stream) { C.guardrail_stream_free(p) }, ptr)
 		return nil
 	})

@@ -287,14 +287,21 @@ typedef struct guardrail_findings guardrail_findings;
 typedef struct guardrail_guard guardrail_guard;
 
 /**
- * Settings of the guard that are not policy: a forced shadow mode and the salt of the
- * `hash` redaction operator.
+ * Settings of the guard that are not policy: a forced shadow mode, the salt of the `hash`
+ * redaction operator, and host classifiers.
  *
  * A `Box` owned by the caller: made by guardrail_options_new, freed by
  * guardrail_options_free; guardrail_guard_new only reads it. Not synchronized: set it up
  * from one thread.
  */
 typedef struct guardrail_options guardrail_options;
+
+/**
+ * The label scores a classifier callback reports, one guardrail_scores_add per label.
+ *
+ * Owned by the library and lent to the callback for the duration of the call only.
+ */
+typedef struct guardrail_scores guardrail_scores;
 
 /**
  * The mutable state a guard updates (pending gates, counters and budgets).
@@ -330,6 +337,21 @@ typedef struct guardrail_bytes {
    */
   size_t len;
 } guardrail_bytes;
+
+/**
+ * A host classifier: scores the text `text` (`text_len` bytes of UTF-8, not NUL-terminated)
+ * seen on `channel` (a guardrail_channel value) by calling guardrail_scores_add on `scores`
+ * for each label. `user_data` is the pointer given to guardrail_options_add_classifier.
+ *
+ * The callback runs on the thread that evaluates, scans or redacts, possibly on several
+ * threads at once when a guard is shared: it must be thread-safe. `text` and `scores` are
+ * valid only during the call. A callback that reports nothing scores nothing.
+ */
+typedef void (*guardrail_classifier_fn)(void *user_data,
+                                        const uint8_t *text,
+                                        size_t text_len,
+                                        uint32_t channel,
+                                        struct guardrail_scores *scores);
 
 /**
  * One finding of a scan or redaction (the JSON answers carry every field; this is the
@@ -404,6 +426,48 @@ uint32_t guardrail_abi_version(void);
  * Thread safety: no other thread may use the buffer during or after the call.
  */
 void guardrail_bytes_free(struct guardrail_bytes *bytes);
+
+/**
+ * Adds a host classifier to the guards built with these options; call it once per model.
+ * Its labels are matched against the policy's `content.safety.categories` (a label with no
+ * entry there uses the safety defaults), on the channels `content.safety` covers.
+ *
+ * `user_data` is passed to every call of `classify` unchanged; the library never reads,
+ * copies or frees it.
+ *
+ * Errors: NULL_PARAMETER (`options` or `classify` NULL).
+ *
+ * # Safety
+ * `options` is NULL or live options; `error_out` is NULL or writable. `classify` is
+ * thread-safe and it and `user_data` stay valid until every guard built from these options
+ * is freed.
+ *
+ * Thread safety: not synchronized; no other thread may use `options` during the call.
+ */
+guardrail_status guardrail_options_add_classifier(struct guardrail_options *options,
+                                                  guardrail_classifier_fn classify,
+                                                  void *user_data,
+                                                  struct guardrail_error **error_out);
+
+/**
+ * Reports one label's score from inside a classifier callback. `label` is `label_len`
+ * bytes of UTF-8 (not NUL-terminated, not empty); `score` is from 0 to 1. Calls with bad
+ * arguments report nothing and return their error; the others are kept.
+ *
+ * Errors: NULL_PARAMETER (`scores` or `label` NULL), INVALID_LENGTH, INVALID_UTF8,
+ * INVALID_ARGUMENT (empty label, score not a number or outside 0 to 1).
+ *
+ * # Safety
+ * `scores` is NULL or the pointer the callback received, used during that call only;
+ * `label` points to `label_len` readable bytes; `error_out` is NULL or writable.
+ *
+ * Thread safety: `scores` belongs to one callback call; use it from that call's thread.
+ */
+guardrail_status guardrail_scores_add(struct guardrail_scores *scores,
+                                      const uint8_t *label,
+                                      size_t label_len,
+                                      float score,
+                                      struct guardrail_error **error_out);
 
 /**
  * The status of an error (GUARDRAIL_STATUS_NULL_PARAMETER when `error` is NULL).

@@ -3,6 +3,7 @@
  * Built with gcc -Wall -Wextra -Werror and run under valgrind by scripts/test-c.sh.
  * Prints "N passed, M failed" and exits non-zero on any failure.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +341,71 @@ static void test_threads(guardrail_guard *guard) {
 
 /* A streamed output: the token split across chunks is found once and never shown; the guard
  * may be freed before the stream; bad input and use after finish are errors. */
+/* A host classifier: flags texts containing "idiot" as toxicity 0.95 and counts its calls;
+ * it also reports bad scores, which guardrail_scores_add refuses without dropping the rest. */
+struct toxicity_model {
+    int calls;
+    int refused;
+};
+
+static void classify_toxicity(void *user_data, const uint8_t *text, size_t text_len, uint32_t channel,
+                              guardrail_scores *scores) {
+    struct toxicity_model *model = user_data;
+    model->calls++;
+    char copy[256];
+    snprintf(copy, sizeof copy, "%.*s", (int)text_len, (const char *)text);
+    float score = strstr(copy, "idiot") != NULL ? 0.95f : 0.05f;
+    if (channel == GUARDRAIL_CHANNEL_USER || channel == GUARDRAIL_CHANNEL_MODEL_OUTPUT) {
+        guardrail_scores_add(scores, U8("toxicity"), 8, score, NULL);
+    }
+    model->refused += guardrail_scores_add(scores, U8("toxicity"), 8, 1.5f, NULL) == GUARDRAIL_STATUS_INVALID_ARGUMENT;
+    model->refused += guardrail_scores_add(scores, U8("toxicity"), 8, NAN, NULL) == GUARDRAIL_STATUS_INVALID_ARGUMENT;
+    model->refused += guardrail_scores_add(scores, U8(""), 0, 0.5f, NULL) == GUARDRAIL_STATUS_INVALID_ARGUMENT;
+    model->refused += guardrail_scores_add(scores, U8("\xff"), 1, 0.5f, NULL) == GUARDRAIL_STATUS_INVALID_UTF8;
+    model->refused += guardrail_scores_add(scores, NULL, 3, 0.5f, NULL) == GUARDRAIL_STATUS_NULL_PARAMETER;
+    model->refused += guardrail_scores_add(NULL, U8("toxicity"), 8, 0.5f, NULL) == GUARDRAIL_STATUS_NULL_PARAMETER;
+}
+
+static void test_classifier(void) {
+    const char *policy =
+        "version: 1\n"
+        "content:\n"
+        "  safety:\n"
+        "    categories:\n"
+        "      toxicity: {action: block, threshold: 0.9}\n";
+    struct toxicity_model model = {0, 0};
+    guardrail_options *opts = guardrail_options_new();
+    EXPECT_ERROR(guardrail_options_add_classifier(opts, NULL, &model, &err_), GUARDRAIL_STATUS_NULL_PARAMETER, "classify");
+    EXPECT_ERROR(guardrail_options_add_classifier(NULL, classify_toxicity, &model, &err_), GUARDRAIL_STATUS_NULL_PARAMETER,
+                 "options");
+    CHECK(guardrail_options_add_classifier(opts, classify_toxicity, &model, NULL) == GUARDRAIL_STATUS_OK);
+    guardrail_guard *guard = NULL;
+    CHECK(guardrail_guard_new(U8(policy), strlen(policy), opts, &guard, NULL) == GUARDRAIL_STATUS_OK);
+    guardrail_options_free(opts); /* the guard keeps the callback, not the options */
+
+    guardrail_findings *findings = NULL;
+    const char *rude = "you idiot";
+    CHECK(guardrail_guard_scan(guard, GUARDRAIL_CHANNEL_USER, U8(rude), strlen(rude), &findings, NULL) == GUARDRAIL_STATUS_OK);
+    CHECK(guardrail_findings_len(findings) == 1);
+    const guardrail_finding *items = guardrail_findings_items(findings);
+    CHECK(items != NULL && strcmp(items[0].rule, "safety.toxicity") == 0 && items[0].action == GUARDRAIL_ACTION_BLOCK);
+    guardrail_findings_free(findings);
+
+    const char *kind = "thanks a lot";
+    CHECK(guardrail_guard_scan(guard, GUARDRAIL_CHANNEL_USER, U8(kind), strlen(kind), &findings, NULL) == GUARDRAIL_STATUS_OK);
+    CHECK(guardrail_findings_len(findings) == 0);
+    guardrail_findings_free(findings);
+
+    guardrail_state *state = guardrail_state_new();
+    guardrail_action action = GUARDRAIL_ACTION_ALLOW;
+    CHECK(guardrail_guard_check_prompt(guard, state, NULL, 0, U8(rude), strlen(rude), &action, NULL) == GUARDRAIL_STATUS_OK);
+    CHECK(action == GUARDRAIL_ACTION_BLOCK);
+    guardrail_state_free(state);
+    guardrail_guard_free(guard);
+    CHECK(model.calls == 3);
+    CHECK(model.refused == 6 * model.calls);
+}
+
 static void test_stream(void) {
     guardrail_guard *guard = NULL;
     CHECK(guardrail_guard_new_default(&guard, NULL) == GUARDRAIL_STATUS_OK);
@@ -386,6 +452,7 @@ int main(void) {
     test_free_null_and_loops();
     test_threads(guard);
     test_stream();
+    test_classifier();
     guardrail_guard_free(guard);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

@@ -1,6 +1,7 @@
 //! The guard handle, its options, and the calls that evaluate, scan and redact.
 
 use crate::bytes::guardrail_bytes;
+use crate::classifier::CClassifier;
 use crate::error::{ffi_call, ffi_infallible, guardrail_error, guardrail_status, Failure};
 use crate::findings::guardrail_findings;
 use crate::input::{handle, text_in, write_out};
@@ -10,8 +11,8 @@ use guardrail_core::event::{EventKind, Role};
 use guardrail_core::{interop, Event, Guard, Policy, Timestamp};
 use std::ffi::{c_char, CString};
 
-/// Settings of the guard that are not policy: a forced shadow mode and the salt of the
-/// `hash` redaction operator.
+/// Settings of the guard that are not policy: a forced shadow mode, the salt of the `hash`
+/// redaction operator, and host classifiers.
 ///
 /// A `Box` owned by the caller: made by guardrail_options_new, freed by
 /// guardrail_options_free; guardrail_guard_new only reads it. Not synchronized: set it up
@@ -20,6 +21,13 @@ use std::ffi::{c_char, CString};
 pub struct guardrail_options {
     shadow: Option<bool>,
     hash_salt: Option<Vec<u8>>,
+    classifiers: Vec<CClassifier>,
+}
+
+impl guardrail_options {
+    pub(crate) fn add_classifier(&mut self, classifier: CClassifier) {
+        self.classifiers.push(classifier);
+    }
 }
 
 /// A compiled policy ready to evaluate events.
@@ -180,6 +188,9 @@ pub unsafe extern "C" fn guardrail_guard_new(
             }
             if let Some(salt) = &o.hash_salt {
                 builder = builder.hash_salt(salt.clone());
+            }
+            for classifier in &o.classifiers {
+                builder = builder.classifier(classifier.into_classifier());
             }
         }
         let guard = builder

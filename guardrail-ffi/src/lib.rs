@@ -23,6 +23,7 @@
 )]
 
 mod bytes;
+mod classifier;
 mod error;
 mod findings;
 mod guard;
@@ -32,6 +33,10 @@ mod stream;
 mod types;
 
 pub use bytes::{guardrail_bytes, guardrail_bytes_free};
+pub use classifier::{
+    guardrail_classifier_fn, guardrail_options_add_classifier, guardrail_scores,
+    guardrail_scores_add,
+};
 pub use error::{
     guardrail_error, guardrail_error_free, guardrail_error_json, guardrail_error_message,
     guardrail_error_status, guardrail_status, guardrail_status_name,
