@@ -8,8 +8,10 @@ guardrail_status guardrail_go_add_classifier(guardrail_options *options, uintptr
 import "C"
 
 import (
+	"maps"
 	"runtime"
 	"runtime/cgo"
+	"slices"
 	"unsafe"
 )
 
@@ -72,9 +74,11 @@ func goClassify(userData unsafe.Pointer, text *C.uint8_t, textLen C.size_t, chan
 	defer func() { _ = recover() }()
 	classify := cgo.Handle(uintptr(userData)).Value().(Classifier)
 	input := C.GoStringN((*C.char)(unsafe.Pointer(text)), C.int(textLen))
-	for label, score := range classify(input, Channel(channel)) {
+	labels := classify(input, Channel(channel))
+	// In label order, so that findings come out the same way every time.
+	for _, label := range slices.Sorted(maps.Keys(labels)) {
 		p, n := stringArg(label)
-		C.guardrail_scores_add(scores, p, n, C.float(score), nil)
+		C.guardrail_scores_add(scores, p, n, C.float(labels[label]), nil)
 		runtime.KeepAlive(label)
 	}
 }
