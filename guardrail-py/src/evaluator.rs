@@ -194,7 +194,8 @@ pub fn hooks(py: Python<'_>, items: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<H
 
 /// A Python callable as a safety classifier (`GuardBuilder::classifier`): it receives the
 /// text and its channel name and returns label scores from 0 to 1 (a dict `{label: score}` or
-/// `(label, score)` pairs); the policy's `content.safety` settings turn them into findings.
+/// `(label, score)` pairs); the policy's `content.safety` settings turn them into findings
+/// (scores outside 0 to 1 are ignored).
 /// A callable that raises is reported through `sys.unraisablehook` and scores nothing; use an
 /// `Evaluator` where a failure must block (fail closed).
 pub struct PyClassifier {

@@ -54,7 +54,8 @@ def test_classifier_pairs_and_failures(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.unraisablehook", lambda u: reported.append(u.exc_value))
 
     def pairs(text: str, channel: str) -> list[tuple[str, float]]:
-        return [("custom_label", 0.9)]
+        # Scores outside 0..1 are a broken model, not a verdict: ignored.
+        return [("custom_label", 0.9), ("too_big", 7.0), ("not_a_number", float("nan"))]
 
     def broken(text: str, channel: str) -> dict[str, float]:
         raise RuntimeError("model offline")
@@ -62,6 +63,7 @@ def test_classifier_pairs_and_failures(monkeypatch: pytest.MonkeyPatch) -> None:
     g = Guard.default(classifiers=[pairs, broken])
     d = g.check_prompt("hello")
     assert any(f.rule == "safety.custom_label" for f in d.findings), d.findings
+    assert not any(f.rule in ("safety.too_big", "safety.not_a_number") for f in d.findings)
     assert any("model offline" in str(e) for e in reported)
     with pytest.raises(TypeError):
         Guard.default(classifiers=[42])

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 /// A host-supplied classifier (an ML model, a moderation API client the host calls itself):
 /// label scores from 0 to 1 for a text. The policy turns them into findings exactly like the
-/// built-in categories (`safety.<label>`).
+/// built-in categories (`safety.<label>`); scores outside 0 to 1, NaN included, are ignored.
 pub trait Classifier: Send + Sync {
     /// Scores `text` seen on `channel`: `(label, score)` pairs, any labels.
     fn classify(&self, text: &str, channel: Channel) -> Vec<(String, f32)>;
@@ -227,10 +227,12 @@ impl SafetyDetector {
                     .iter()
                     .find(|s| s.name == label)
                     .unwrap_or(&self.default);
-                if setting.enabled && score.is_finite() && score >= setting.threshold {
+                // A score outside 0..=1 (NaN included) is a broken model, not a verdict.
+                let valid = (0.0..=1.0).contains(&score);
+                if setting.enabled && valid && score >= setting.threshold {
                     out.push(SafetyMatch {
                         category: label,
-                        score: score.clamp(0.0, 1.0),
+                        score,
                         span: None,
                         action: setting.action,
                     });
@@ -445,6 +447,8 @@ mod tests {
                 ("violence".into(), 0.7),
                 ("toxicity".into(), 0.4),
                 ("spam".into(), f32::NAN),
+                ("weapons".into(), 1.5),
+                ("hate".into(), -0.2),
             ]
         }
     }
