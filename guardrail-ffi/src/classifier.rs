@@ -8,7 +8,6 @@ use crate::types::guardrail_channel;
 use guardrail_core::content::safety::Classifier;
 use guardrail_core::Channel;
 use std::ffi::c_void;
-use std::sync::Arc;
 
 /// The label scores a classifier callback reports, one guardrail_scores_add per label.
 ///
@@ -47,22 +46,6 @@ unsafe impl Send for CClassifier {}
 // SAFETY: as above; the callback is called concurrently only as the contract allows.
 unsafe impl Sync for CClassifier {}
 
-impl CClassifier {
-    pub(crate) fn into_classifier(self) -> Arc<dyn Classifier> {
-        Arc::new(self)
-    }
-}
-
-fn channel_to(channel: Channel) -> guardrail_channel {
-    match channel {
-        Channel::User => guardrail_channel::User,
-        Channel::System => guardrail_channel::System,
-        Channel::ModelOutput => guardrail_channel::ModelOutput,
-        Channel::ToolArgs => guardrail_channel::ToolArgs,
-        Channel::ToolOutput => guardrail_channel::ToolOutput,
-    }
-}
-
 impl Classifier for CClassifier {
     fn classify(&self, text: &str, channel: Channel) -> Vec<(String, f32)> {
         let mut scores = guardrail_scores { scores: Vec::new() };
@@ -73,7 +56,7 @@ impl Classifier for CClassifier {
                 self.user_data,
                 text.as_ptr(),
                 text.len(),
-                channel_to(channel) as u32,
+                guardrail_channel::from(channel) as u32,
                 &mut scores,
             )
         };

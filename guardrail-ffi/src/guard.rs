@@ -190,7 +190,7 @@ pub unsafe extern "C" fn guardrail_guard_new(
                 builder = builder.hash_salt(salt.clone());
             }
             for classifier in &o.classifiers {
-                builder = builder.classifier(classifier.into_classifier());
+                builder = builder.classifier(std::sync::Arc::new(*classifier));
             }
         }
         let guard = builder

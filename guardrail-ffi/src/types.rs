@@ -102,18 +102,23 @@ pub enum guardrail_channel {
     ToolOutput = 4,
 }
 
+impl From<Channel> for guardrail_channel {
+    fn from(c: Channel) -> guardrail_channel {
+        match c {
+            Channel::User => guardrail_channel::User,
+            Channel::System => guardrail_channel::System,
+            Channel::ModelOutput => guardrail_channel::ModelOutput,
+            Channel::ToolArgs => guardrail_channel::ToolArgs,
+            Channel::ToolOutput => guardrail_channel::ToolOutput,
+        }
+    }
+}
+
 /// The core channel for a C channel number.
 pub(crate) fn channel_from(value: u32) -> Result<Channel, Failure> {
-    let all = [
-        (guardrail_channel::User, Channel::User),
-        (guardrail_channel::System, Channel::System),
-        (guardrail_channel::ModelOutput, Channel::ModelOutput),
-        (guardrail_channel::ToolArgs, Channel::ToolArgs),
-        (guardrail_channel::ToolOutput, Channel::ToolOutput),
-    ];
-    all.into_iter()
-        .find(|(c, _)| *c as u32 == value)
-        .map(|(_, channel)| channel)
+    Channel::ALL
+        .into_iter()
+        .find(|&c| guardrail_channel::from(c) as u32 == value)
         .ok_or_else(|| {
             Failure::new(
                 guardrail_status::InvalidArgument,
