@@ -247,7 +247,13 @@ fn ipv6(text: &str, start: usize, end: usize, out: &mut Vec<Candidate>) {
         return;
     }
     let addr = addr_zone.split_once('%').map_or(addr_zone, |(a, _)| a);
-    if addr.bytes().filter(|&b| b == b':').count() < 2
+    // Eight groups need seven colons (six before a dotted IPv4 tail) unless `::` stands for
+    // some of them: rules out clock times (`14:02:33`) before the full parse.
+    let colons = addr.bytes().filter(|&b| b == b':').count();
+    let compressed = addr.as_bytes().windows(2).any(|w| w == b"::");
+    let full_groups = if addr.contains('.') { 6 } else { 7 };
+    if colons < 2
+        || (!compressed && colons != full_groups)
         || addr.parse::<std::net::Ipv6Addr>().is_err()
     {
         return;

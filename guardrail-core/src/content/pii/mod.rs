@@ -3,13 +3,14 @@
 //!
 //! One multi-pattern regex (leftmost-first, ASCII word boundaries) finds candidates of every
 //! shape in one pass; each candidate is validated (Luhn, mod 97, Verhoeff, base58check, ...)
-//! and given a base confidence. Only when a text has candidates does a second linear pass run
-//! an Aho-Corasick automaton over the context words of every entity; a context word shortly
-//! before or after a match raises its confidence (Presidio's idea). Matches below the
-//! entity's minimum confidence are dropped.
+//! and given a base confidence. Only when a text has candidates does a second pass run one DFA
+//! over the context words of every entity, in the windows around the candidates; a context
+//! word shortly before or after a match raises its confidence (Presidio's idea). Matches below
+//! the entity's minimum confidence are dropped.
 
 mod candidates;
 mod config;
+mod context;
 mod engine;
 mod entity;
 mod names;
@@ -25,7 +26,6 @@ pub use vault::{pseudonymize, resolve_overlaps, Vault};
 use crate::decision::{Action, Layer, Span};
 use crate::policy::{Diagnostics, PolicyError};
 use crate::scan::{Channel, Detector, Hit};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use candidates::{Candidate, Scratch};
 use patterns::Shape;
 use regex_automata::{Anchored, Input, PatternID};
@@ -56,9 +56,7 @@ struct Setting {
 pub struct PiiDetector {
     shapes: engine::Shapes,
     settings: [Setting; Entity::ALL.len()],
-    context: Option<AhoCorasick>,
-    /// Per context-word pattern: bit set of the entities it supports.
-    context_entities: Vec<u32>,
+    context: context::ContextWords,
     window: usize,
     boost: f32,
     #[allow(
@@ -162,21 +160,19 @@ impl PiiDetector {
         // Context words are looked for only in the windows around candidates (merged), so a
         // text with few candidates costs almost nothing here.
         let mut ctx: Vec<(usize, usize, u32)> = Vec::new();
-        if let Some(ac) = &self.context {
-            let window = |c: &Candidate| {
-                (
-                    c.start.saturating_sub(self.window),
-                    (c.end + self.window / 2).min(text.len()),
-                )
-            };
-            // Candidates come in text order, so their windows are already sorted.
-            if cands.is_sorted_by_key(|c| c.start) {
-                self.context_words(ac, text, cands.iter().map(window), &mut ctx);
-            } else {
-                let mut windows: Vec<(usize, usize)> = cands.iter().map(window).collect();
-                windows.sort_unstable();
-                self.context_words(ac, text, windows.into_iter(), &mut ctx);
-            }
+        let window = |c: &Candidate| {
+            (
+                c.start.saturating_sub(self.window),
+                (c.end + self.window / 2).min(text.len()),
+            )
+        };
+        // Candidates come in text order, so their windows are already sorted.
+        if cands.is_sorted_by_key(|c| c.start) {
+            self.context.find(text, cands.iter().map(window), &mut ctx);
+        } else {
+            let mut windows: Vec<(usize, usize)> = cands.iter().map(window).collect();
+            windows.sort_unstable();
+            self.context.find(text, windows.into_iter(), &mut ctx);
         }
         for c in cands {
             let Some(setting) = self.settings.get(c.entity.index()).copied() else {
@@ -205,49 +201,6 @@ impl PiiDetector {
             if conf >= setting.min_confidence && conf > 0.0 {
                 emit(c, conf, setting);
             }
-        }
-    }
-}
-
-impl PiiDetector {
-    /// Finds the context words inside `windows` (sorted by start), merging overlapping windows
-    /// so a word across two of them is still seen, and pushes `(start, end, entity mask)`.
-    fn context_words(
-        &self,
-        ac: &AhoCorasick,
-        text: &str,
-        windows: impl Iterator<Item = (usize, usize)>,
-        ctx: &mut Vec<(usize, usize, u32)>,
-    ) {
-        let bytes = text.as_bytes();
-        let mut scan = |lo: usize, hi: usize| {
-            for m in ac.find_iter(aho_corasick::Input::new(text).span(lo..hi)) {
-                let before = m.start().checked_sub(1).and_then(|p| bytes.get(p));
-                let after = bytes.get(m.end());
-                let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
-                if !word(before) && !word(after) {
-                    let mask = self
-                        .context_entities
-                        .get(m.pattern().as_usize())
-                        .copied()
-                        .unwrap_or(0);
-                    ctx.push((m.start(), m.end(), mask));
-                }
-            }
-        };
-        let mut current: Option<(usize, usize)> = None;
-        for (lo, hi) in windows {
-            match current.as_mut() {
-                Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-                _ => {
-                    if let Some((a, b)) = current.replace((lo, hi)) {
-                        scan(a, b);
-                    }
-                }
-            }
-        }
-        if let Some((a, b)) = current {
-            scan(a, b);
         }
     }
 }
@@ -369,12 +322,18 @@ pub(crate) fn compile(
             }
         }
     }
-    let context = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(AcMatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(words.iter().map(|(w, _)| w.as_str()))
-        .ok();
+    // Longest first: leftmost-first then prefers the longest word starting at a position.
+    words.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    let context = match context::ContextWords::new(&words) {
+        Ok(c) => c,
+        Err(e) => {
+            diags.error(
+                format!("{path}.context_words"),
+                format!("context words failed to compile: {e}"),
+            );
+            return None;
+        }
+    };
     let shapes = match engine::Shapes::new(&patterns::sources()) {
         Ok(r) => r,
         Err(e) => {
@@ -399,7 +358,6 @@ pub(crate) fn compile(
         shapes,
         settings,
         context,
-        context_entities: words.iter().map(|(_, m)| *m).collect(),
         window: config.context_window,
         boost: config.context_boost as f32,
         channels,

@@ -206,14 +206,30 @@ fn context_words_raise_confidence() {
         "bare nine digits stay below the threshold"
     );
     assert!(found(&d, "my ssn is 078051123").contains(&(Entity::UsSsn, "078051123".into())));
+    // Context words stand alone: inside a longer word they do not count.
+    assert!(found(&d, "myssnis 078051123").is_empty());
     let config = PiiConfig {
-        context_words: [("us_ssn".to_string(), vec!["employee ref".to_string()])].into(),
+        context_words: [(
+            "us_ssn".to_string(),
+            vec!["employee ref".to_string(), "número".to_string()],
+        )]
+        .into(),
         ..PiiConfig::default()
     };
     let custom = PiiDetector::new(&config).unwrap();
-    assert!(
-        found(&custom, "employee ref: 078051123").contains(&(Entity::UsSsn, "078051123".into()))
-    );
+    for text in [
+        "Employee REF: 078051123",
+        "NÚMERO 078051123",
+        "número 078051123",
+    ] {
+        let got = found(&custom, text);
+        // ASCII case is folded; a non-ASCII word matches as written.
+        assert_eq!(
+            got.contains(&(Entity::UsSsn, "078051123".into())),
+            text != "NÚMERO 078051123",
+            "{text}: {got:?}"
+        );
+    }
 }
 
 #[test]
