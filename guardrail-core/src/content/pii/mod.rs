@@ -174,6 +174,9 @@ impl PiiDetector {
             windows.sort_unstable();
             self.context.find(text, windows.into_iter(), &mut ctx);
         }
+        // The first context word at or after the window's start: candidates come mostly in text
+        // order, so walk on from the last one and search only when a window starts earlier.
+        let mut first = 0;
         for c in cands {
             let Some(setting) = self.settings.get(c.entity.index()).copied() else {
                 continue;
@@ -184,7 +187,13 @@ impl PiiDetector {
             let bit = 1u32 << c.entity.index();
             let lo = c.start.saturating_sub(self.window);
             let hi = c.end + self.window / 2;
-            let first = ctx.partition_point(|&(s, _, _)| s < lo);
+            let starts_before = |i: usize| ctx.get(i).is_some_and(|&(s, _, _)| s < lo);
+            if first > 0 && !starts_before(first - 1) {
+                first = ctx.partition_point(|&(s, _, _)| s < lo);
+            }
+            while starts_before(first) {
+                first += 1;
+            }
             let near = ctx
                 .get(first..)
                 .unwrap_or_default()

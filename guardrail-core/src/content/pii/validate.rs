@@ -378,6 +378,16 @@ pub(crate) fn iban(code: &[u8]) -> bool {
 }
 
 const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+/// Digit value of each byte in [`BASE58`], `u8::MAX` for the others.
+const BASE58_DIGIT: [u8; 256] = {
+    let mut digit = [u8::MAX; 256];
+    let mut i = 0;
+    while i < BASE58.len() {
+        digit[BASE58[i] as usize] = i as u8;
+        i += 1;
+    }
+    digit
+};
 
 /// Bitcoin base58check: decodes to 25 bytes whose last four are the double-SHA-256 checksum,
 /// with a version byte of a mainnet or testnet address (P2PKH / P2SH).
@@ -387,7 +397,11 @@ pub(crate) fn base58check(s: &[u8]) -> bool {
     }
     let mut out = [0u8; 25];
     for &c in s {
-        let Some(mut carry) = BASE58.iter().position(|&a| a == c).map(|v| v as u32) else {
+        let Some(mut carry) = BASE58_DIGIT
+            .get(usize::from(c))
+            .filter(|&&d| d != u8::MAX)
+            .map(|&d| u32::from(d))
+        else {
             return false;
         };
         for byte in out.iter_mut().rev() {
@@ -400,8 +414,9 @@ pub(crate) fn base58check(s: &[u8]) -> bool {
         }
     }
     let (payload, check) = out.split_at(21);
-    let digest = Sha256::digest(Sha256::digest(payload));
-    digest.get(0..4) == Some(check) && matches!(payload.first(), Some(0x00 | 0x05 | 0x6f | 0xc4))
+    // The version byte first: it rules out most random strings without hashing.
+    matches!(payload.first(), Some(0x00 | 0x05 | 0x6f | 0xc4))
+        && Sha256::digest(Sha256::digest(payload)).get(0..4) == Some(check)
 }
 
 /// Bech32 / bech32m segwit address (BIP 173 / BIP 350) with human-readable part `bc` or `tb`.
