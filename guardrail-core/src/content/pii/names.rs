@@ -67,7 +67,7 @@ impl Lexicon {
         };
         for (word, flags) in words {
             let key = Lexicon::key(word.as_bytes());
-            if let Some(slot) = lexicon.slot_mut(key) {
+            if let Some(slot) = lexicon.slot(key).and_then(|i| lexicon.slots.get_mut(i)) {
                 *slot = key | (*slot & Lexicon::FLAGS) | u64::from(flags);
             }
         }
@@ -86,35 +86,24 @@ impl Lexicon {
         (h & !Lexicon::FLAGS) | 0x100
     }
 
-    /// The slot holding `key`, or the empty slot where it would go.
-    fn slot_mut(&mut self, key: u64) -> Option<&mut u64> {
+    /// Index of the slot holding `key`, or of the empty slot where it would go.
+    fn slot(&self, key: u64) -> Option<usize> {
         let mask = self.slots.len() - 1;
         let start = usize::try_from(key >> self.shift).unwrap_or(0);
-        let at = (0..self.slots.len())
+        (0..self.slots.len())
             .map(|i| (start + i) & mask)
             .find(|&i| {
                 self.slots
                     .get(i)
                     .is_some_and(|&s| s == 0 || s & !Lexicon::FLAGS == key)
-            })?;
-        self.slots.get_mut(at)
+            })
     }
 
-    /// The [`kind`] flags of a lowercase word (0 when unknown).
+    /// The [`kind`] flags of a lowercase word (0 when unknown: its slot is empty).
     fn get(&self, word: &[u8]) -> u8 {
-        let key = Lexicon::key(word);
-        let mask = self.slots.len() - 1;
-        let start = usize::try_from(key >> self.shift).unwrap_or(0);
-        for i in 0..self.slots.len() {
-            match self.slots.get((start + i) & mask) {
-                Some(&slot) if slot & !Lexicon::FLAGS == key => {
-                    return (slot & Lexicon::FLAGS) as u8
-                }
-                Some(0) | None => return 0,
-                Some(_) => {}
-            }
-        }
-        0
+        self.slot(Lexicon::key(word))
+            .and_then(|i| self.slots.get(i))
+            .map_or(0, |&slot| (slot & Lexicon::FLAGS) as u8)
     }
 }
 
