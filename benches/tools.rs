@@ -117,6 +117,25 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // The floor under the cold figure: `sqlparser` alone on the same statement, no guardrail
+    // code (its tokenizer, then tokenizer and parser as `Parser::parse_sql` runs them). The
+    // library keeps no state between calls, so the same text every time is a cold parse.
+    let sql = args["sql"].as_str().unwrap();
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let mut g = c.benchmark_group("tools/sqlparser");
+    g.throughput(Throughput::Bytes(sql.len() as u64));
+    g.bench_function("tokenize", |b| {
+        b.iter(|| {
+            sqlparser::tokenizer::Tokenizer::new(&dialect, black_box(sql))
+                .tokenize()
+                .unwrap()
+        })
+    });
+    g.bench_function("parse_sql", |b| {
+        b.iter(|| sqlparser::parser::Parser::parse_sql(&dialect, black_box(sql)).unwrap())
+    });
+    g.finish();
+
     // The same call through the whole stack (Guard::evaluate of a tool_call event).
     let policy =
         Policy::from_value(json!({"version": 1, "constraints": {"tools": input["config"]}}))
