@@ -13,6 +13,7 @@
 //! Technique scores are combined by noisy-or into one score per text; the channel's
 //! thresholds turn it into findings, one per technique that contributed.
 
+mod classes;
 mod config;
 mod encoded;
 mod exfil;
@@ -226,12 +227,13 @@ impl InjectionDetector {
             }
         }
         let mut signals = Vec::new();
+        let masks = classes::ByteMasks::new(text.as_bytes());
         hidden::scan_unicode(text, &mut signals);
-        hidden::scan_spaced(text, &mut signals);
+        hidden::scan_spaced(text, &masks, &mut signals);
         self.html.scan(text, &mut signals);
         self.exfil.scan(text, &mut signals);
         if depth > 0 {
-            encoded::scan(text, budget, &mut signals);
+            encoded::scan(text, &masks, budget, &mut signals);
             // rot13 and leet views of the whole (normalized) text.
             let whole = (0, text.len());
             // rot13 English is full of `gur`, `naq`, `lbhe` (the, and, your); without them

@@ -1,0 +1,149 @@
+//! Byte classes of a text as bit masks, one `u64` per 64 bytes, built once per text for
+//! the scanners that look for rare shapes in it (spaced-out letters, base64 runs).
+//!
+//! Testing a shape on masks costs a few instructions per 64 bytes instead of a branch per
+//! byte; only the rare places where the shape occurs are then read byte by byte.
+
+/// ASCII letters and digits.
+const ALNUM: u8 = 1;
+/// What separates spaced-out letters: `i g n o r e`, `i.g.n.o.r.e`, `i-g-n`, `i*g`, `i_g`.
+const SPACER: u8 = 2;
+/// The base64 alphabets (standard and URL-safe) with padding.
+const BASE64: u8 = 4;
+
+static TABLE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        let mut class = 0u8;
+        if b.is_ascii_alphanumeric() {
+            class |= ALNUM | BASE64;
+        }
+        if matches!(b, b' ' | b'.' | b'-' | b'*' | b'_') {
+            class |= SPACER;
+        }
+        if matches!(b, b'+' | b'/' | b'=' | b'-' | b'_') {
+            class |= BASE64;
+        }
+        t[c] = class;
+        c += 1;
+    }
+    t
+};
+
+/// Gathers bit 0 of each of 8 little-endian bytes (each 0 or 1) into the low 8 bits:
+/// byte `k` times `2^(56 - 7k)` lands on bit `56 + k`, and no two partial products
+/// share a bit, so nothing carries.
+const GATHER: u64 = 0x0102_0408_1020_4080;
+
+fn gather(bytes: u64, class: u8) -> u64 {
+    let bit = class.trailing_zeros();
+    (((bytes >> bit) & 0x0101_0101_0101_0101).wrapping_mul(GATHER)) >> 56
+}
+
+/// Per class, bit `i % 64` of word `i / 64` is set when byte `i` is in the class. Past the
+/// end every bit is clear.
+#[derive(Debug, Default)]
+pub(crate) struct ByteMasks {
+    alnum: Vec<u64>,
+    spacer: Vec<u64>,
+    base64: Vec<u64>,
+}
+
+impl ByteMasks {
+    pub fn new(text: &[u8]) -> ByteMasks {
+        let words = text.len().div_ceil(64);
+        let mut m = ByteMasks {
+            alnum: Vec::with_capacity(words),
+            spacer: Vec::with_capacity(words),
+            base64: Vec::with_capacity(words),
+        };
+        for block in text.chunks(64) {
+            let (mut alnum, mut spacer, mut base64) = (0u64, 0u64, 0u64);
+            for (k, group) in block.chunks(8).enumerate() {
+                let mut classes = [0u8; 8];
+                for (slot, &b) in classes.iter_mut().zip(group) {
+                    *slot = TABLE[usize::from(b)];
+                }
+                let bytes = u64::from_le_bytes(classes);
+                let shift = 8 * k as u32;
+                alnum |= gather(bytes, ALNUM) << shift;
+                spacer |= gather(bytes, SPACER) << shift;
+                base64 |= gather(bytes, BASE64) << shift;
+            }
+            m.alnum.push(alnum);
+            m.spacer.push(spacer);
+            m.base64.push(base64);
+        }
+        m
+    }
+
+    /// Number of 64-byte words.
+    pub fn words(&self) -> usize {
+        self.alnum.len()
+    }
+
+    pub fn alnum(&self, word: usize) -> u64 {
+        self.alnum.get(word).copied().unwrap_or(0)
+    }
+
+    pub fn spacer(&self, word: usize) -> u64 {
+        self.spacer.get(word).copied().unwrap_or(0)
+    }
+
+    pub fn base64(&self, word: usize) -> u64 {
+        self.base64.get(word).copied().unwrap_or(0)
+    }
+}
+
+/// The positions of the set bits of `mask`, offset by `base`, in increasing order.
+pub(crate) fn positions(mut mask: u64, base: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if mask == 0 {
+            return None;
+        }
+        let at = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        Some(base + at)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_equal_a_byte_by_byte_reading() {
+        let text: Vec<u8> = (0..1000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .chain(b"i g n o r e aGVsbG8gd29ybGQ= x_y-z".iter().copied())
+            .collect();
+        let m = ByteMasks::new(&text);
+        assert_eq!(m.words(), text.len().div_ceil(64));
+        for (i, &b) in text.iter().enumerate() {
+            let bit = |mask: u64| mask >> (i % 64) & 1 == 1;
+            assert_eq!(bit(m.alnum(i / 64)), b.is_ascii_alphanumeric(), "byte {i}");
+            assert_eq!(
+                bit(m.spacer(i / 64)),
+                b" .-*_".contains(&b),
+                "byte {i}: {b}"
+            );
+            assert_eq!(
+                bit(m.base64(i / 64)),
+                b.is_ascii_alphanumeric() || b"+/=-_".contains(&b),
+                "byte {i}"
+            );
+        }
+        // Past the end and for an empty text, nothing is set.
+        assert_eq!(m.alnum(m.words()), 0);
+        assert_eq!(ByteMasks::new(b"").words(), 0);
+    }
+
+    #[test]
+    fn positions_lists_set_bits() {
+        let got: Vec<usize> = positions(0b1010_0001 | 1 << 63, 64).collect();
+        assert_eq!(got, vec![64, 69, 71, 127]);
+        assert_eq!(positions(0, 0).count(), 0);
+    }
+}
