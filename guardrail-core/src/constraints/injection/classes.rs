@@ -10,6 +10,10 @@ const ALNUM: u8 = 1;
 const SPACER: u8 = 2;
 /// The base64 alphabets (standard and URL-safe) with padding.
 const BASE64: u8 = 4;
+/// Visible ASCII but the backslash: what normalization copies as it is (lowercased).
+const PLAIN: u8 = 8;
+/// The ASCII space.
+const SPACE: u8 = 16;
 
 static TABLE: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -25,6 +29,12 @@ static TABLE: [u8; 256] = {
         }
         if matches!(b, b'+' | b'/' | b'=' | b'-' | b'_') {
             class |= BASE64;
+        }
+        if b.is_ascii_graphic() && b != b'\\' {
+            class |= PLAIN;
+        }
+        if b == b' ' {
+            class |= SPACE;
         }
         t[c] = class;
         c += 1;
@@ -46,54 +56,83 @@ fn gather(bytes: u64, class: u8) -> u64 {
 /// end every bit is clear.
 #[derive(Debug, Default)]
 pub(crate) struct ByteMasks {
-    alnum: Vec<u64>,
-    spacer: Vec<u64>,
-    base64: Vec<u64>,
+    words: Vec<Word>,
+}
+
+/// The classes of 64 bytes.
+#[derive(Debug, Default, Clone, Copy)]
+struct Word {
+    alnum: u64,
+    spacer: u64,
+    base64: u64,
+    plain: u64,
+    space: u64,
 }
 
 impl ByteMasks {
     pub fn new(text: &[u8]) -> ByteMasks {
-        let words = text.len().div_ceil(64);
-        let mut m = ByteMasks {
-            alnum: Vec::with_capacity(words),
-            spacer: Vec::with_capacity(words),
-            base64: Vec::with_capacity(words),
-        };
-        for block in text.chunks(64) {
-            let (mut alnum, mut spacer, mut base64) = (0u64, 0u64, 0u64);
-            for (k, group) in block.chunks(8).enumerate() {
-                let mut classes = [0u8; 8];
-                for (slot, &b) in classes.iter_mut().zip(group) {
-                    *slot = TABLE[usize::from(b)];
+        let words = text
+            .chunks(64)
+            .map(|block| {
+                let mut w = Word::default();
+                for (k, group) in block.chunks(8).enumerate() {
+                    let mut classes = [0u8; 8];
+                    for (slot, &b) in classes.iter_mut().zip(group) {
+                        *slot = TABLE[usize::from(b)];
+                    }
+                    let bytes = u64::from_le_bytes(classes);
+                    let shift = 8 * k as u32;
+                    w.alnum |= gather(bytes, ALNUM) << shift;
+                    w.spacer |= gather(bytes, SPACER) << shift;
+                    w.base64 |= gather(bytes, BASE64) << shift;
+                    w.plain |= gather(bytes, PLAIN) << shift;
+                    w.space |= gather(bytes, SPACE) << shift;
                 }
-                let bytes = u64::from_le_bytes(classes);
-                let shift = 8 * k as u32;
-                alnum |= gather(bytes, ALNUM) << shift;
-                spacer |= gather(bytes, SPACER) << shift;
-                base64 |= gather(bytes, BASE64) << shift;
-            }
-            m.alnum.push(alnum);
-            m.spacer.push(spacer);
-            m.base64.push(base64);
-        }
-        m
+                w
+            })
+            .collect();
+        ByteMasks { words }
     }
 
     /// Number of 64-byte words.
     pub fn words(&self) -> usize {
-        self.alnum.len()
+        self.words.len()
+    }
+
+    fn word(&self, word: usize) -> Word {
+        self.words.get(word).copied().unwrap_or_default()
     }
 
     pub fn alnum(&self, word: usize) -> u64 {
-        self.alnum.get(word).copied().unwrap_or(0)
+        self.word(word).alnum
     }
 
     pub fn spacer(&self, word: usize) -> u64 {
-        self.spacer.get(word).copied().unwrap_or(0)
+        self.word(word).spacer
     }
 
     pub fn base64(&self, word: usize) -> u64 {
-        self.base64.get(word).copied().unwrap_or(0)
+        self.word(word).base64
+    }
+
+    /// Where a run of visible ASCII with single spaces inside, continued from `from`,
+    /// ends: the first byte that is neither visible ASCII (but `\\`) nor a space
+    /// followed by one.
+    pub fn plain_run_end(&self, from: usize) -> usize {
+        let mut w = from / 64;
+        let mut skip = from % 64;
+        while w < self.words() {
+            let (here, next) = (self.word(w), self.word(w + 1));
+            let plain_after = here.plain >> 1 | next.plain << 63;
+            let in_run = here.plain | (here.space & plain_after);
+            let out = !in_run >> skip;
+            if out != 0 {
+                return w * 64 + skip + out.trailing_zeros() as usize;
+            }
+            w += 1;
+            skip = 0;
+        }
+        w * 64
     }
 }
 
@@ -134,10 +173,37 @@ mod tests {
                 b.is_ascii_alphanumeric() || b"+/=-_".contains(&b),
                 "byte {i}"
             );
+            let w = m.word(i / 64);
+            assert_eq!(bit(w.plain), b.is_ascii_graphic() && b != b'\\');
+            assert_eq!(bit(w.space), b == b' ');
         }
         // Past the end and for an empty text, nothing is set.
         assert_eq!(m.alnum(m.words()), 0);
         assert_eq!(ByteMasks::new(b"").words(), 0);
+    }
+
+    #[test]
+    fn plain_runs_end_where_normalization_stops_copying() {
+        // Reference: visible ASCII, or one space before visible ASCII.
+        let text: Vec<u8> = b"ab  cd e\\f g\th \xc3\xa9 end "
+            .iter()
+            .copied()
+            .cycle()
+            .take(300)
+            .collect();
+        let m = ByteMasks::new(&text);
+        let plain = |i: usize| {
+            text.get(i)
+                .is_some_and(|&b| b.is_ascii_graphic() && b != b'\\')
+        };
+        for from in 0..=text.len() {
+            let mut i = from;
+            while i < text.len() && (plain(i) || (text[i] == b' ' && plain(i + 1))) {
+                i += 1;
+            }
+            assert_eq!(m.plain_run_end(from), i, "from {from}");
+        }
+        assert_eq!(ByteMasks::new(b"abc").plain_run_end(0), 3);
     }
 
     #[test]

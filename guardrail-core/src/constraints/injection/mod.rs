@@ -175,8 +175,16 @@ impl InjectionDetector {
     pub fn analyze(&self, text: &str, channel: Channel) -> Analysis {
         let mut a = Analysis::default();
         let mut budget = self.config.max_decoded_bytes;
-        let norm = normalize::normalize(text);
-        self.rules(text, &norm, self.config.decode_depth, &mut budget, &mut a);
+        let masks = classes::ByteMasks::new(text.as_bytes());
+        let norm = normalize::normalize(text, &masks);
+        self.rules(
+            text,
+            &masks,
+            &norm,
+            self.config.decode_depth,
+            &mut budget,
+            &mut a,
+        );
         let rules = Technique::ALL
             .iter()
             .filter(|t| **t != Technique::Classifier)
@@ -202,6 +210,7 @@ impl InjectionDetector {
     fn rules(
         &self,
         text: &str,
+        masks: &classes::ByteMasks,
         norm: &normalize::Normalized,
         depth: u8,
         budget: &mut usize,
@@ -227,13 +236,12 @@ impl InjectionDetector {
             }
         }
         let mut signals = Vec::new();
-        let masks = classes::ByteMasks::new(text.as_bytes());
         hidden::scan_unicode(text, &mut signals);
-        hidden::scan_spaced(text, &masks, &mut signals);
+        hidden::scan_spaced(text, masks, &mut signals);
         self.html.scan(text, &mut signals);
         self.exfil.scan(text, &mut signals);
         if depth > 0 {
-            encoded::scan(text, &masks, budget, &mut signals);
+            encoded::scan(text, masks, budget, &mut signals);
             // rot13 and leet views of the whole (normalized) text.
             let whole = (0, text.len());
             // rot13 English is full of `gur`, `naq`, `lbhe` (the, and, your); without them
@@ -282,8 +290,16 @@ impl InjectionDetector {
     /// the payload do not count: decoding itself produces odd text.
     fn payload_score(&self, payload: &str, depth: u8, budget: &mut usize) -> f32 {
         let mut inner = Analysis::default();
-        let norm = normalize::normalize(payload);
-        self.rules(payload, &norm, depth.saturating_sub(1), budget, &mut inner);
+        let masks = classes::ByteMasks::new(payload.as_bytes());
+        let norm = normalize::normalize(payload, &masks);
+        self.rules(
+            payload,
+            &masks,
+            &norm,
+            depth.saturating_sub(1),
+            budget,
+            &mut inner,
+        );
         Technique::ALL
             .iter()
             .filter(|t| !matches!(t, Technique::Classifier | Technique::Obfuscation))
