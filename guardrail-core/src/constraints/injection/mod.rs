@@ -247,8 +247,8 @@ impl InjectionDetector {
             // rot13 English is full of `gur`, `naq`, `lbhe` (the, and, your); without them
             // (or the word rot13) the view is not worth building.
             let names_rot13 = norm.text.contains("rot13") || norm.text.contains("rot-13");
-            let looks_rot13 = ROT13_WORDS.iter().any(|w| norm.text.contains(w));
-            if (norm.text.len() <= ROT13_MAX && looks_rot13) || names_rot13 {
+            let looks_rot13 = || ROT13_WORDS.iter().any(|w| norm.text.contains(w));
+            if names_rot13 || (norm.text.len() <= ROT13_MAX && looks_rot13()) {
                 let rotated = encoded::rot13(&norm.text);
                 let score = self.view_score(&rotated);
                 if score >= PAYLOAD_MIN {
