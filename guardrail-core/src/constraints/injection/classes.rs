@@ -42,6 +42,11 @@ static TABLE: [u8; 256] = {
     t
 };
 
+/// Whether `b` is in one of the base64 alphabets (standard, URL-safe) or is padding.
+pub(crate) fn is_base64(b: u8) -> bool {
+    TABLE[usize::from(b)] & BASE64 != 0
+}
+
 /// Gathers bit 0 of each of 8 little-endian bytes (each 0 or 1) into the low 8 bits:
 /// byte `k` times `2^(56 - 7k)` lands on bit `56 + k`, and no two partial products
 /// share a bit, so nothing carries.

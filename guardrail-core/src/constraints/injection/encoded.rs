@@ -2,7 +2,7 @@
 //! decoded (within a byte budget) and handed back for rescanning; rot13 and leet views
 //! of the normalized text are built the same way.
 
-use super::classes::{positions, ByteMasks};
+use super::classes::{is_base64, positions, ByteMasks};
 use super::technique::Technique;
 use super::Signal;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -18,23 +18,6 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE
 /// Shortest base64 or hex run worth decoding: the four doublings in [`scan`] find it.
 const MIN_RUN: usize = 16;
 const _: () = assert!(MIN_RUN == 1 << 4);
-
-/// Bytes of the base64 alphabets (standard and URL-safe, with padding), as a table: the
-/// run scan tests every byte of the text.
-static B64: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0usize;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
-        c += 1;
-    }
-    t
-};
-
-fn is_b64(c: u8) -> bool {
-    B64[usize::from(c)]
-}
 
 /// Whether decoded bytes read as text: valid UTF-8, mostly printable, with words.
 fn as_text(bytes: Vec<u8>) -> Option<String> {
@@ -72,10 +55,10 @@ pub(crate) fn scan(text: &str, masks: &ByteMasks, budget: &mut usize, out: &mut 
             }
             let start = b
                 .get(..at)
-                .and_then(|r| r.iter().rposition(|&c| !is_b64(c)))
+                .and_then(|r| r.iter().rposition(|&c| !is_base64(c)))
                 .map_or(0, |k| k + 1);
             let end = b.get(at..).map_or(at, |r| {
-                at + r.iter().position(|&c| !is_b64(c)).unwrap_or(r.len())
+                at + r.iter().position(|&c| !is_base64(c)).unwrap_or(r.len())
             });
             next_free = end;
             let run = b.get(start..end).unwrap_or(&[]);
