@@ -175,16 +175,7 @@ impl InjectionDetector {
     pub fn analyze(&self, text: &str, channel: Channel) -> Analysis {
         let mut a = Analysis::default();
         let mut budget = self.config.max_decoded_bytes;
-        let masks = classes::ByteMasks::new(text.as_bytes());
-        let norm = normalize::normalize(text, &masks);
-        self.rules(
-            text,
-            &masks,
-            &norm,
-            self.config.decode_depth,
-            &mut budget,
-            &mut a,
-        );
+        let norm = self.rules(text, self.config.decode_depth, &mut budget, &mut a);
         let rules = Technique::ALL
             .iter()
             .filter(|t| **t != Technique::Classifier)
@@ -206,16 +197,16 @@ impl InjectionDetector {
     }
 
     /// Runs the rules on `text` and adds technique scores to `a` (spans into `text`).
-    /// Returns the rules' combined score. `depth` bounds payload rescans.
+    /// Returns the normalized text. `depth` bounds payload rescans.
     fn rules(
         &self,
         text: &str,
-        masks: &classes::ByteMasks,
-        norm: &normalize::Normalized,
         depth: u8,
         budget: &mut usize,
         a: &mut Analysis,
-    ) -> f32 {
+    ) -> normalize::Normalized {
+        let masks = classes::ByteMasks::new(text.as_bytes());
+        let norm = normalize::normalize(text, &masks);
         let mut matches = Vec::new();
         self.phrases.scan(&norm.text, &mut matches);
         // Noisy-or per technique over distinct rules; span of the strongest rule.
@@ -237,11 +228,11 @@ impl InjectionDetector {
         }
         let mut signals = Vec::new();
         hidden::scan_unicode(text, &mut signals);
-        hidden::scan_spaced(text, masks, &mut signals);
+        hidden::scan_spaced(text, &masks, &mut signals);
         self.html.scan(text, &mut signals);
         self.exfil.scan(text, &mut signals);
         if depth > 0 {
-            encoded::scan(text, masks, budget, &mut signals);
+            encoded::scan(text, &masks, budget, &mut signals);
             // rot13 and leet views of the whole (normalized) text.
             let whole = (0, text.len());
             // rot13 English is full of `gur`, `naq`, `lbhe` (the, and, your); without them
@@ -280,26 +271,14 @@ impl InjectionDetector {
                 a.add(s.technique, score, s.span);
             }
         }
-        Technique::ALL
-            .iter()
-            .filter(|t| **t != Technique::Classifier)
-            .fold(0.0, |acc, t| noisy_or(acc, a.score(*t)))
+        norm
     }
 
     /// The rules' score of a decoded payload (one layer deeper). Obfuscation signals of
     /// the payload do not count: decoding itself produces odd text.
     fn payload_score(&self, payload: &str, depth: u8, budget: &mut usize) -> f32 {
         let mut inner = Analysis::default();
-        let masks = classes::ByteMasks::new(payload.as_bytes());
-        let norm = normalize::normalize(payload, &masks);
-        self.rules(
-            payload,
-            &masks,
-            &norm,
-            depth.saturating_sub(1),
-            budget,
-            &mut inner,
-        );
+        self.rules(payload, depth.saturating_sub(1), budget, &mut inner);
         Technique::ALL
             .iter()
             .filter(|t| !matches!(t, Technique::Classifier | Technique::Obfuscation))
