@@ -10,7 +10,8 @@ const ALNUM: u8 = 1;
 const SPACER: u8 = 2;
 /// The base64 alphabets (standard and URL-safe) with padding.
 const BASE64: u8 = 4;
-/// Visible ASCII but the backslash: what normalization copies as it is (lowercased).
+/// Visible ASCII but the backslash (which may start an escaped newline): what
+/// normalization copies as it is (lowercased).
 const PLAIN: u8 = 8;
 /// The ASCII space.
 const SPACE: u8 = 16;
@@ -45,6 +46,11 @@ static TABLE: [u8; 256] = {
 /// Whether `b` is in one of the base64 alphabets (standard, URL-safe) or is padding.
 pub(crate) fn is_base64(b: u8) -> bool {
     TABLE[usize::from(b)] & BASE64 != 0
+}
+
+/// Whether normalization copies `b` as it is (see [`PLAIN`]).
+pub(crate) fn is_plain(b: u8) -> bool {
+    TABLE[usize::from(b)] & PLAIN != 0
 }
 
 /// Gathers bit 0 of each of 8 little-endian bytes (each 0 or 1) into the low 8 bits:

@@ -10,7 +10,7 @@
 //! the character it came from, so spans found in the normalized text map back to the
 //! original.
 
-use super::classes::ByteMasks;
+use super::classes::{is_plain, ByteMasks};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -70,11 +70,6 @@ pub(crate) fn is_invisible(c: char) -> bool {
         | '\u{1BCA0}'..='\u{1BCA3}'
         | '\u{1D173}'..='\u{1D17A}'
         | '\u{E0000}'..='\u{E0FFF}')
-}
-
-/// Visible ASCII other than the backslash (which may start an escaped newline).
-fn is_plain(b: u8) -> bool {
-    b.is_ascii_graphic() && b != b'\\'
 }
 
 /// The normalized text while it is built, as bytes (only whole characters are written).
