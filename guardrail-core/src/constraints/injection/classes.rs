@@ -1,5 +1,6 @@
 //! Byte classes of a text as bit masks, one `u64` per 64 bytes, built once per text for
-//! the scanners that look for rare shapes in it (spaced-out letters, base64 runs).
+//! the scanners that look for rare shapes in it (spaced-out letters, base64 runs) and for
+//! normalization (the ASCII runs it copies).
 //!
 //! Testing a shape on masks costs a few instructions per 64 bytes instead of a branch per
 //! byte; only the rare places where the shape occurs are then read byte by byte.
@@ -48,6 +49,11 @@ pub(crate) fn is_base64(b: u8) -> bool {
     TABLE[usize::from(b)] & BASE64 != 0
 }
 
+/// Whether `b` may separate spaced-out letters (see [`SPACER`]).
+pub(crate) fn is_spacer(b: u8) -> bool {
+    TABLE[usize::from(b)] & SPACER != 0
+}
+
 /// Whether normalization copies `b` as it is (see [`PLAIN`]).
 pub(crate) fn is_plain(b: u8) -> bool {
     TABLE[usize::from(b)] & PLAIN != 0
@@ -65,7 +71,7 @@ fn gather(bytes: u64, class: u8) -> u64 {
 
 /// Per class, bit `i % 64` of word `i / 64` is set when byte `i` is in the class. Past the
 /// end every bit is clear.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ByteMasks {
     words: Vec<Word>,
 }
@@ -127,7 +133,7 @@ impl ByteMasks {
     }
 
     /// Where a run of visible ASCII with single spaces inside, continued from `from`,
-    /// ends: the first byte that is neither visible ASCII (but `\\`) nor a space
+    /// ends: the first byte that is neither visible ASCII (but `\`) nor a space
     /// followed by one.
     pub fn plain_run_end(&self, from: usize) -> usize {
         let mut w = from / 64;

@@ -6,7 +6,7 @@
 //! joiners between emoji, right-to-left marks in Hebrew or Arabic text, soft hyphens and
 //! byte-order marks are not counted.
 
-use super::classes::{positions, ByteMasks};
+use super::classes::{is_spacer, positions, ByteMasks};
 use super::technique::Technique;
 use super::Signal;
 use regex::Regex;
@@ -451,7 +451,7 @@ fn spaced_run(b: &[u8], start: usize, out: &mut Vec<Signal>) -> usize {
         let mut j = k + 1;
         let mut gap = 0usize;
         while let Some(&s) = b.get(j) {
-            if matches!(s, b' ' | b'.' | b'-' | b'*' | b'_' | b'/') && gap < 4 {
+            if (is_spacer(s) || s == b'/') && gap < 4 {
                 gap += 1;
                 j += 1;
             } else {
