@@ -69,6 +69,27 @@ fn gather(bytes: u64, class: u8) -> u64 {
     (((bytes >> bit) & 0x0101_0101_0101_0101).wrapping_mul(GATHER)) >> 56
 }
 
+/// Class masks of up to 64 bytes: bit `i` of mask `k` is set when `table[block[i]]` has
+/// the bit `classes[k]` (each class one bit).
+pub(crate) fn block_masks<const N: usize>(
+    block: &[u8],
+    table: &[u8; 256],
+    classes: [u8; N],
+) -> [u64; N] {
+    let mut masks = [0u64; N];
+    for (k, group) in block.chunks(8).take(8).enumerate() {
+        // Assembled in a register: bytes stored one by one and read back as a `u64`
+        // would stall on every group.
+        let bytes = group.iter().enumerate().fold(0u64, |acc, (i, &b)| {
+            acc | u64::from(table[usize::from(b)]) << (8 * i)
+        });
+        for (mask, &class) in masks.iter_mut().zip(&classes) {
+            *mask |= gather(bytes, class) << (8 * k as u32);
+        }
+    }
+    masks
+}
+
 /// Per class, bit `i % 64` of word `i / 64` is set when byte `i` is in the class. Past the
 /// end every bit is clear.
 #[derive(Debug)]
@@ -91,21 +112,15 @@ impl ByteMasks {
         let words = text
             .chunks(64)
             .map(|block| {
-                let mut w = Word::default();
-                for (k, group) in block.chunks(8).enumerate() {
-                    let mut classes = [0u8; 8];
-                    for (slot, &b) in classes.iter_mut().zip(group) {
-                        *slot = TABLE[usize::from(b)];
-                    }
-                    let bytes = u64::from_le_bytes(classes);
-                    let shift = 8 * k as u32;
-                    w.alnum |= gather(bytes, ALNUM) << shift;
-                    w.spacer |= gather(bytes, SPACER) << shift;
-                    w.base64 |= gather(bytes, BASE64) << shift;
-                    w.plain |= gather(bytes, PLAIN) << shift;
-                    w.space |= gather(bytes, SPACE) << shift;
+                let [alnum, spacer, base64, plain, space] =
+                    block_masks(block, &TABLE, [ALNUM, SPACER, BASE64, PLAIN, SPACE]);
+                Word {
+                    alnum,
+                    spacer,
+                    base64,
+                    plain,
+                    space,
                 }
-                w
             })
             .collect();
         ByteMasks { words }

@@ -107,7 +107,8 @@ const HIDING_WORDS: &[&str] = &[
     "width",
 ];
 
-fn floor_char(text: &str, mut i: usize) -> usize {
+/// The largest char boundary of `text` at or before `i`.
+pub(crate) fn floor_char(text: &str, mut i: usize) -> usize {
     while i > 0 && !text.is_char_boundary(i) {
         i -= 1;
     }

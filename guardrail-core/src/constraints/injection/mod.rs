@@ -13,6 +13,7 @@
 //! Technique scores are combined by noisy-or into one score per text; the channel's
 //! thresholds turn it into findings, one per technique that contributed.
 
+mod anchors;
 mod classes;
 mod config;
 mod encoded;
@@ -84,8 +85,39 @@ const ROT13_WORDS: &[&str] = &[
 ];
 /// Normalized length from which the classifier's probability counts in full.
 const CLASSIFIER_MIN_BYTES: f32 = 64.0;
-/// Whole-text rot13 rescans are done for texts up to this size, or when `rot13` is named.
+/// Texts up to this size get whole-text rot13 and leet views; longer ones get a rot13 view
+/// of this many bytes around each mention of rot13.
 const ROT13_MAX: usize = 16 * 1024;
+
+/// The ranges of normalized `text` worth a rot13 view. A short text is viewed whole when
+/// it names rot13 or reads like rot13 English (`gur`, `naq`, `lbhe`: the, and, your). A long
+/// one only around its mentions of rot13, where an encoded payload would sit, so that one
+/// mention in a large document does not cost a rescan of all of it.
+fn rot13_windows(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut mentions = memchr::memmem::find_iter(b, "rot").filter(|&at| {
+        let rest = b.get(at + 3..).unwrap_or_default();
+        rest.starts_with(b"13") || rest.starts_with(b"-13")
+    });
+    if text.len() <= ROT13_MAX {
+        let named = mentions.next().is_some();
+        return if named || ROT13_WORDS.iter().any(|w| text.contains(w)) {
+            vec![(0, text.len())]
+        } else {
+            Vec::new()
+        };
+    }
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    for at in mentions {
+        let start = hidden::floor_char(text, at.saturating_sub(ROT13_MAX / 2));
+        let end = hidden::floor_char(text, (at + ROT13_MAX / 2).min(text.len()));
+        match windows.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => windows.push((start, end)),
+        }
+    }
+    windows
+}
 
 /// Per-technique scores and spans (into the original text) for one text.
 #[derive(Debug, Clone, Default)]
@@ -233,19 +265,25 @@ impl InjectionDetector {
         self.exfil.scan(text, &mut signals);
         if depth > 0 {
             encoded::scan(text, &masks, budget, &mut signals);
-            // rot13 and leet views of the whole (normalized) text.
+            // rot13 views of the normalized text: the whole of a short one, around each
+            // mention of rot13 in a long one.
             let whole = (0, text.len());
-            // rot13 English is full of `gur`, `naq`, `lbhe` (the, and, your); without them
-            // (or the word rot13) the view is not worth building.
-            let names_rot13 = norm.text.contains("rot13") || norm.text.contains("rot-13");
-            let looks_rot13 = || ROT13_WORDS.iter().any(|w| norm.text.contains(w));
-            if names_rot13 || (norm.text.len() <= ROT13_MAX && looks_rot13()) {
-                let rotated = encoded::rot13(&norm.text);
-                let score = self.view_score(&rotated);
+            let short = norm.text.len() <= ROT13_MAX;
+            for (from, to) in rot13_windows(&norm.text) {
+                let Some(view) = norm.text.get(from..to) else {
+                    continue;
+                };
+                let score = self.view_score(&encoded::rot13(view));
                 if score >= PAYLOAD_MIN {
-                    a.add(Technique::EncodedPayload, 0.6 + 0.4 * score, whole);
+                    let span = if short {
+                        whole
+                    } else {
+                        norm.original_span(from, to)
+                    };
+                    a.add(Technique::EncodedPayload, 0.6 + 0.4 * score, span);
                 }
             }
+            // The leet view of a short text.
             if norm.text.len() <= ROT13_MAX {
                 if let Some(leet) = encoded::leet(&norm.text, 3) {
                     let score = self.view_score(&leet);

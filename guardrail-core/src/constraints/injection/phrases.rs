@@ -1,19 +1,21 @@
 //! Phrase families: the wording of each technique as weighted regexes over normalized
 //! (lowercase, folded) text.
 //!
-//! One Aho-Corasick pass finds the prefix literals of every rule (extracted from the
-//! regexes themselves); each occurrence runs its rule anchored there, over a bounded window,
-//! until the rule matches once. The cost is one automaton pass plus a bounded attempt per
-//! occurrence, most of which fail within a few bytes.
+//! The prefix literals of every rule (extracted from the regexes themselves) are looked up
+//! where a rule can start (`anchors`); each occurrence runs its rule anchored there, over a
+//! bounded window, until the rule matches once. The cost is one pass over the text plus a
+//! bounded attempt per occurrence, most of which fail within a few bytes.
 //! A technique's score is the noisy-or of the weights of its distinct matched rules, so
 //! several weak signals (a persona, "never refuse", "no restrictions") add up while one
 //! strong phrase ("ignore all previous instructions") is enough on its own.
 
+use super::anchors::{Anchors, MAX_LEN};
 use super::technique::Technique;
-use crate::scan::keywords::KeywordSet;
+use crate::scan::is_word_byte;
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use Technique::{
     DelimiterInjection as Delim, EncodedPayload as Enc, Exfiltration as Exfil,
@@ -471,18 +473,17 @@ struct Rule {
     technique: Technique,
     weight: f32,
     regex: Regex,
-    /// The pattern starts with a word boundary: an anchor inside a word cannot match.
-    word_start: bool,
 }
 
 /// The compiled phrase families.
 #[derive(Debug)]
 pub(crate) struct Phrases {
     rules: Vec<Rule>,
-    /// Prefix literals of the rules; `anchor_rule[pattern id]` is the rule index.
-    anchors: KeywordSet,
+    /// Prefix literals of the rules; `anchor_rule[anchor]` is the rule index.
+    anchors: Anchors,
     anchor_rule: Vec<usize>,
-    /// Rules whose prefixes could not be reduced to literals; they always run.
+    /// Rules whose prefixes could not be reduced to literals, or that may start inside a
+    /// word; they always run.
     always: Vec<usize>,
 }
 
@@ -513,10 +514,14 @@ impl Phrases {
                 .kind(ExtractKind::Prefix)
                 .limit_total(512)
                 .extract(&hir);
-            seq.keep_first_bytes(6);
+            seq.keep_first_bytes(MAX_LEN);
             seq.dedup();
             match seq.literals() {
-                Some(lits) if !lits.is_empty() && lits.iter().all(|l| l.as_bytes().len() >= 2) => {
+                Some(lits)
+                    if !lits.is_empty()
+                        && lits.iter().all(|l| l.as_bytes().len() >= 2)
+                        && word_start_or_punctuation(&hir) =>
+                {
                     for l in lits {
                         literals.push(l.as_bytes().to_vec());
                         anchor_rule.push(i);
@@ -527,12 +532,10 @@ impl Phrases {
             rules.push(Rule {
                 technique,
                 weight,
-                word_start: pattern.starts_with(WORD_BOUNDARY),
                 regex,
             });
         }
-        let anchors =
-            KeywordSet::new(&literals, false).map_err(|e| PhrasesError::Anchors(e.to_string()))?;
+        let anchors = Anchors::new(&literals).map_err(|e| PhrasesError::Anchors(e.to_string()))?;
         Ok(Phrases {
             rules,
             anchors,
@@ -566,15 +569,15 @@ impl Phrases {
             }
         }
         let mut anchors = Vec::new();
-        self.anchors.find_overlapping(text.as_bytes(), &mut anchors);
+        self.anchors.find(text.as_bytes(), &mut anchors);
         for m in anchors {
-            let Some(&r) = self.anchor_rule.get(m.pattern) else {
+            let Some(&r) = self.anchor_rule.get(m.anchor) else {
                 continue;
             };
             let (Some(d), Some(rule)) = (done.get_mut(r), self.rules.get(r)) else {
                 continue;
             };
-            if *d || (rule.word_start && inside_word(text, m.start)) {
+            if *d {
                 continue;
             }
             let end = m.start.saturating_add(WINDOW).min(text.len());
@@ -598,12 +601,31 @@ impl Rule {
     }
 }
 
-/// Whether the byte at `at` continues a word (both it and the byte before are word
-/// bytes), where a pattern starting with `\b` cannot match.
-fn inside_word(text: &str, at: usize) -> bool {
-    let b = text.as_bytes();
-    let word = |i: usize| b.get(i).is_some_and(|&c| crate::scan::is_word_byte(c));
-    at > 0 && word(at - 1) && word(at)
+/// Whether every match of `hir` that starts with a word byte starts at an ASCII word
+/// boundary (`\b`), so that its anchors need only be looked up at word starts; matches
+/// that start with another byte may start anywhere. Conservative: `false` when unsure.
+fn word_start_or_punctuation(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Look(look) => *look == Look::WordAscii,
+        HirKind::Literal(lit) => lit.0.first().is_some_and(|&b| !is_word_byte(b)),
+        HirKind::Class(class) => (0..=127u8)
+            .filter(|&b| is_word_byte(b))
+            .all(|b| match class {
+                Class::Bytes(c) => c
+                    .ranges()
+                    .iter()
+                    .all(|r| !(r.start()..=r.end()).contains(&b)),
+                Class::Unicode(c) => c
+                    .ranges()
+                    .iter()
+                    .all(|r| !(r.start()..=r.end()).contains(&char::from(b))),
+            }),
+        HirKind::Capture(cap) => word_start_or_punctuation(&cap.sub),
+        HirKind::Repetition(rep) => rep.min >= 1 && word_start_or_punctuation(&rep.sub),
+        HirKind::Concat(parts) => parts.first().is_some_and(word_start_or_punctuation),
+        HirKind::Alternation(branches) => branches.iter().all(word_start_or_punctuation),
+        HirKind::Empty => false,
+    }
 }
 
 /// Bytes after an anchor in which its rule must match (longer than any rule's match).
