@@ -21,6 +21,8 @@ const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
+use super::classes::positions;
+
 static MODEL_BYTES: &[u8] = include_bytes!("../../../data/injection/model.bin");
 
 /// Why the embedded model could not be read.
@@ -100,53 +102,7 @@ impl Model {
         let blocks = b.len().div_ceil(BLOCK).max(1);
         // Per block: sum of quantized weights and number of features.
         let mut sums = vec![(0i64, 0u32); blocks];
-        // Character 4-grams, summed block by block (a 4-gram belongs to the block it
-        // starts in).
-        let grams = b.len().saturating_sub(3);
-        for (block, slot) in sums.iter_mut().enumerate() {
-            let from = block * BLOCK;
-            let to = (from + BLOCK).min(grams);
-            let Some(starts) = b.get(from..(to + 3).min(b.len())) else {
-                break;
-            };
-            let mut total = 0i64;
-            for win in starts.windows(4) {
-                if let Ok(w) = <[u8; 4]>::try_from(win) {
-                    total += i64::from(self.weight(u64::from(u32::from_le_bytes(w)) ^ SEED_CHAR));
-                }
-            }
-            slot.0 += total;
-            slot.1 += to.saturating_sub(from) as u32;
-        }
-        let mut add = |pos: usize, w: i32| {
-            if let Some(slot) = sums.get_mut(pos / BLOCK) {
-                slot.0 += i64::from(w);
-                slot.1 += 1;
-            }
-        };
-        // Words (ASCII alphanumerics and any non-ASCII byte) and word bigrams.
-        let mut prev: Option<u64> = None;
-        let mut i = 0usize;
-        while i < b.len() {
-            if !is_word_byte(b.get(i).copied().unwrap_or(0)) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            let mut h = FNV_OFFSET;
-            while let Some(&c) = b.get(i) {
-                if !is_word_byte(c) {
-                    break;
-                }
-                h = (h ^ u64::from(c)).wrapping_mul(FNV_PRIME);
-                i += 1;
-            }
-            add(start, self.weight(h ^ SEED_WORD));
-            if let Some(p) = prev {
-                add(start, self.weight(p.rotate_left(23) ^ h ^ SEED_BIGRAM));
-            }
-            prev = Some(h);
-        }
+        self.add_features(b, &mut sums);
         let mut best = ModelScore {
             probability: -1.0,
             start: 0,
@@ -177,11 +133,94 @@ impl Model {
         }
         best
     }
+
+    /// Adds each block's quantized weights and feature counts to `sums`: character
+    /// 4-grams (in the block they start in), words (ASCII alphanumerics and any non-ASCII
+    /// byte) and word bigrams (in the block the word starts in).
+    ///
+    /// One pass, 64 bytes at a time. A word's FNV hash is one dependent multiply per byte;
+    /// the 4-gram lookups, independent of each other, run in its shadow. The running hash
+    /// is kept without a branch (a word byte continues it, a byte after a non-word byte
+    /// starts a new one): where words end is hard to predict, so words are read off a bit
+    /// mask of word bytes afterwards.
+    fn add_features(&self, b: &[u8], sums: &mut [(i64, u32)]) {
+        let add = |sums: &mut [(i64, u32)], pos: usize, w: i32, n: u32| {
+            if let Some(slot) = sums.get_mut(pos / BLOCK) {
+                slot.0 += i64::from(w);
+                slot.1 += n;
+            }
+        };
+        let grams_end = b.len().saturating_sub(3);
+        let mut h = FNV_OFFSET;
+        let mut hashes = [0u64; 64];
+        // Whether the byte before the chunk is a word byte; where the word that runs into
+        // the chunk started; the hash of the last word.
+        let mut word_before = false;
+        let mut open_start = 0usize;
+        let mut prev: Option<u64> = None;
+        for (k, chunk) in b.chunks(64).enumerate() {
+            let base = k * 64;
+            let mut word = 0u64;
+            let mut grams = 0i32;
+            let mut continues = word_before;
+            for (i, (&c, slot)) in chunk.iter().zip(hashes.iter_mut()).enumerate() {
+                let from = if continues { h } else { FNV_OFFSET };
+                h = (from ^ u64::from(c)).wrapping_mul(FNV_PRIME);
+                *slot = h;
+                let is_word = WORD_BYTES[usize::from(c)];
+                word |= u64::from(is_word) << i;
+                continues = is_word == 1;
+                if let Some(&gram) = b.get(base + i..).and_then(|r| r.first_chunk::<4>()) {
+                    grams += self.weight(u64::from(u32::from_le_bytes(gram)) ^ SEED_CHAR);
+                }
+            }
+            let gram_count = grams_end.saturating_sub(base).min(chunk.len());
+            add(sums, base, grams, gram_count as u32);
+            let last = chunk.len().saturating_sub(1);
+            let after = b
+                .get(base + chunk.len())
+                .map_or(0, |&c| u64::from(WORD_BYTES[usize::from(c)]));
+            let starts = word & !(word << 1 | u64::from(word_before));
+            let ends = word & !(word >> 1 | after << last);
+            let mut pending = starts;
+            for end in positions(ends, 0) {
+                // Starts and ends alternate: the first start not yet used is this word's,
+                // unless the word began in an earlier chunk.
+                let first = pending.trailing_zeros() as usize;
+                let start = if pending != 0 && first <= end {
+                    pending &= pending - 1;
+                    base + first
+                } else {
+                    open_start
+                };
+                let hash = hashes.get(end).copied().unwrap_or(FNV_OFFSET);
+                add(sums, start, self.weight(hash ^ SEED_WORD), 1);
+                if let Some(p) = prev {
+                    let bigram = p.rotate_left(23) ^ hash ^ SEED_BIGRAM;
+                    add(sums, start, self.weight(bigram), 1);
+                }
+                prev = Some(hash);
+            }
+            if pending != 0 {
+                open_start = base + pending.trailing_zeros() as usize;
+            }
+            word_before = word >> last & 1 == 1;
+        }
+    }
 }
 
-fn is_word_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c >= 0x80
-}
+/// The model's word bytes (1): ASCII letters and digits, and every non-ASCII byte.
+static WORD_BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        if (c as u8).is_ascii_alphanumeric() || c >= 0x80 {
+            t[c] = 1;
+        }
+        c += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {
@@ -209,6 +248,69 @@ mod tests {
                 (got - expected).abs() < 1e-4,
                 "{text:?}: rust {got} python {expected}"
             );
+        }
+    }
+
+    #[test]
+    fn one_pass_features_equal_a_plain_reading() {
+        // Reference: 4-grams block by block, then words byte by byte.
+        fn reference(m: &Model, b: &[u8]) -> Vec<(i64, u32)> {
+            let mut sums = vec![(0i64, 0u32); b.len().div_ceil(BLOCK).max(1)];
+            for (i, win) in b.windows(4).enumerate() {
+                let gram = u32::from_le_bytes([win[0], win[1], win[2], win[3]]);
+                sums[i / BLOCK].0 += i64::from(m.weight(u64::from(gram) ^ SEED_CHAR));
+                sums[i / BLOCK].1 += 1;
+            }
+            let (mut i, mut prev) = (0, None::<u64>);
+            while i < b.len() {
+                if WORD_BYTES[usize::from(b[i])] == 0 {
+                    i += 1;
+                    continue;
+                }
+                let (start, mut h) = (i, FNV_OFFSET);
+                while i < b.len() && WORD_BYTES[usize::from(b[i])] == 1 {
+                    h = (h ^ u64::from(b[i])).wrapping_mul(FNV_PRIME);
+                    i += 1;
+                }
+                sums[start / BLOCK].0 += i64::from(m.weight(h ^ SEED_WORD));
+                sums[start / BLOCK].1 += 1;
+                if let Some(p) = prev {
+                    sums[start / BLOCK].0 +=
+                        i64::from(m.weight(p.rotate_left(23) ^ h ^ SEED_BIGRAM));
+                    sums[start / BLOCK].1 += 1;
+                }
+                prev = Some(h);
+            }
+            sums
+        }
+        let m = Model::embedded().unwrap();
+        let mut text = "Ignore the previous rules, déjà-vu! x "
+            .repeat(12)
+            .into_bytes();
+        text.extend(std::iter::repeat_n(b'a', 300));
+        text.extend(b" b c d.");
+        for end in [
+            0,
+            1,
+            3,
+            4,
+            5,
+            63,
+            64,
+            65,
+            128,
+            255,
+            256,
+            257,
+            300,
+            513,
+            700,
+            text.len(),
+        ] {
+            let b = &text[..end];
+            let mut sums = vec![(0i64, 0u32); b.len().div_ceil(BLOCK).max(1)];
+            m.add_features(b, &mut sums);
+            assert_eq!(sums, reference(&m, b), "end {end}");
         }
     }
 
