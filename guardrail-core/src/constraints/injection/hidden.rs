@@ -51,7 +51,8 @@ impl HiddenHtml {
             return;
         }
         let mut from = 0usize;
-        while let Some(rel) = text.get(from..).and_then(|t| t.find("<!--")) {
+        let comment = memchr::memmem::Finder::new("<!--");
+        while let Some(rel) = text.get(from..).and_then(|t| comment.find(t.as_bytes())) {
             let start = from + rel;
             let body_start = start + 4;
             let window_end = floor_char(text, (body_start + 8192).min(text.len()));
