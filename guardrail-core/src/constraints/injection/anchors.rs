@@ -52,6 +52,7 @@ const STARTER: u8 = 2;
 const KEY_LEN: usize = 4;
 /// log2 of the number of buckets: 4096 two-byte offsets, 8 KB.
 const BUCKET_BITS: u32 = 12;
+const BUCKETS: usize = 1 << BUCKET_BITS;
 const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// A compiled anchor list, immutable and shared across threads.
@@ -61,7 +62,7 @@ pub(crate) struct Anchors {
     /// another byte.
     classes: [u8; 256],
     /// `buckets[k]..buckets[k + 1]` are the entries whose key hashes to `k`.
-    buckets: Vec<u16>,
+    buckets: Box<[u16; BUCKETS + 1]>,
     entries: Vec<Entry>,
     ids: Vec<usize>,
 }
@@ -129,7 +130,7 @@ impl Anchors {
         }
         // Stable: within a bucket, literals keep their first anchor's order.
         keyed.sort_by_key(|&(k, _)| k);
-        let mut buckets = vec![0u16; (1 << BUCKET_BITS) + 1];
+        let mut buckets = Box::new([0u16; BUCKETS + 1]);
         for &(k, _) in &keyed {
             if let Some(n) = buckets.get_mut(k + 1) {
                 *n += 1;
@@ -175,10 +176,8 @@ impl Anchors {
         text_len: usize,
         out: &mut Vec<AnchorMatch>,
     ) {
-        let (Some(&from), Some(&to)) = (self.buckets.get(bucket), self.buckets.get(bucket + 1))
-        else {
-            return;
-        };
+        let bucket = bucket % BUCKETS;
+        let (from, to) = (self.buckets[bucket], self.buckets[bucket + 1]);
         for e in self
             .entries
             .get(usize::from(from)..usize::from(to))
