@@ -1,5 +1,5 @@
 //! Every occurrence of every keyword, fast: the prefilter pass of the detector families whose
-//! keyword sets are too large for a SIMD prefilter (secrets, injection anchors).
+//! keyword sets are too large for a SIMD prefilter (secrets).
 //!
 //! The keywords compile to one Aho-Corasick DFA. Walking a DFA is a chain of dependent table
 //! loads, one per byte, so a single walk is bound by load latency, not by the CPU's width. A

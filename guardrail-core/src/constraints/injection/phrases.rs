@@ -644,13 +644,44 @@ mod tests {
 
     #[test]
     fn every_rule_has_literal_anchors() {
+        // A rule without literal prefixes, or one that may start inside a word, runs on
+        // every text.
         let p = Phrases::build().unwrap();
         assert_eq!(
             p.always_len(),
             0,
-            "rules without anchors run on every text: {:?}",
+            "rules that run on every text: {:?}",
             p.always
         );
+    }
+
+    #[test]
+    fn rules_that_may_start_inside_a_word_are_recognized() {
+        let starts = |pattern: &str| {
+            let hir = regex_syntax::ParserBuilder::new()
+                .build()
+                .parse(&pattern.replace(r"\b", WORD_BOUNDARY))
+                .unwrap();
+            word_start_or_punctuation(&hir)
+        };
+        for pattern in [
+            r"\bignore",
+            r"(?:\.env|\bid_rsa|\bsecrets)\b x",
+            r"[\[(](?:b64|hex)[\])]",
+            r"##+ ?system",
+            r"(?:\bdo not|<\|im_start)",
+        ] {
+            assert!(starts(pattern), "{pattern}");
+        }
+        for pattern in [
+            r"ignore",
+            r"(?:\bignore|forget)",
+            r"x*\bignore",
+            r"[a#]bc",
+            r"(?-u:\B)ignore",
+        ] {
+            assert!(!starts(pattern), "{pattern}");
+        }
     }
 
     #[test]
