@@ -12,6 +12,8 @@
 //! File format (little endian): magic `GRINJ001`, `u32` hash bits, `f32` scale, `f32`
 //! bias, then `2^bits` weights as `i8` (weight = `i8 * scale`).
 
+use super::classes::positions;
+
 /// Bytes per block; a window is two blocks.
 pub(crate) const BLOCK: usize = 256;
 const SEED_CHAR: u64 = 0x243F_6A88_85A3_08D3;
@@ -20,8 +22,6 @@ const SEED_BIGRAM: u64 = 0xA409_3822_299F_31D0;
 const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-use super::classes::positions;
 
 static MODEL_BYTES: &[u8] = include_bytes!("../../../data/injection/model.bin");
 
