@@ -36,6 +36,7 @@
 //! span (a prompt-injection score) are reported once per rule, when first seen.
 
 use crate::guard::Redaction;
+use crate::scan::{ceil_char_boundary, floor_char_boundary};
 use crate::{Action, Channel, Finding, Guard, Span};
 use std::collections::HashSet;
 
@@ -221,20 +222,6 @@ impl TextStream {
         self.reported
             .retain(|(_, span)| span.is_none_or(|s| s.end > offset));
     }
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 #[cfg(test)]

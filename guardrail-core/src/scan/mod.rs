@@ -19,6 +19,22 @@ pub(crate) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// The largest char boundary of `s` at or before `i` (`i` at most `s.len()`).
+pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest char boundary of `s` at or after `i` (`i` at most `s.len()`).
+pub(crate) fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
 /// Where a text travels. Detectors and thresholds are chosen per channel.
 #[derive(
     Debug,
@@ -134,4 +150,22 @@ pub(crate) trait Detector: Send + Sync {
     fn wants(&self, channel: Channel) -> bool;
     /// Appends every hit in `text` to `hits`. Must be linear in `text.len()` and never panic.
     fn scan(&self, text: &str, channel: Channel, hits: &mut Vec<Hit>);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn char_boundaries_round_down_and_up() {
+        let s = "aé€b"; // 1 + 2 + 3 + 1 bytes
+        let floors: Vec<usize> = (0..=s.len()).map(|i| floor_char_boundary(s, i)).collect();
+        let ceils: Vec<usize> = (0..=s.len()).map(|i| ceil_char_boundary(s, i)).collect();
+        assert_eq!(floors, [0, 1, 1, 3, 3, 3, 6, 7]);
+        assert_eq!(ceils, [0, 1, 3, 3, 6, 6, 6, 7]);
+        assert_eq!(
+            (floor_char_boundary("", 0), ceil_char_boundary("", 0)),
+            (0, 0)
+        );
+    }
 }

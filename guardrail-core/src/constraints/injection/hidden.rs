@@ -9,6 +9,7 @@
 use super::classes::{is_spacer, positions, ByteMasks};
 use super::technique::Technique;
 use super::Signal;
+use crate::scan::floor_char_boundary;
 use regex::Regex;
 
 /// The built-in invisible-HTML patterns failed to compile.
@@ -55,7 +56,7 @@ impl HiddenHtml {
         while let Some(rel) = text.get(from..).and_then(|t| comment.find(t.as_bytes())) {
             let start = from + rel;
             let body_start = start + 4;
-            let window_end = floor_char(text, (body_start + 8192).min(text.len()));
+            let window_end = floor_char_boundary(text, (body_start + 8192).min(text.len()));
             let body = text.get(body_start..window_end).unwrap_or("");
             let (body_len, end) = match body.find("-->") {
                 Some(e) => (e, body_start + e + 3),
@@ -81,7 +82,7 @@ impl HiddenHtml {
         }
         for m in self.hidden_element.find_iter(text) {
             let content_start = m.end();
-            let window_end = floor_char(text, (content_start + 4096).min(text.len()));
+            let window_end = floor_char_boundary(text, (content_start + 4096).min(text.len()));
             let window = text.get(content_start..window_end).unwrap_or("");
             let content_len = window.find("</").unwrap_or(window.len());
             let inner = strip_tags(window.get(..content_len).unwrap_or(""));
@@ -107,14 +108,6 @@ const HIDING_WORDS: &[&str] = &[
     "height",
     "width",
 ];
-
-/// The largest char boundary of `text` at or before `i`.
-pub(crate) fn floor_char(text: &str, mut i: usize) -> usize {
-    while i > 0 && !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
 
 fn strip_tags(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

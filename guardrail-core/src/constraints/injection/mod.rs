@@ -30,7 +30,7 @@ pub use config::{ChannelThresholds, InjectionConfig};
 pub(crate) use technique::Technique;
 
 use crate::decision::{Action, Finding, Layer, Span};
-use crate::scan::{Channel, Detector, Hit};
+use crate::scan::{floor_char_boundary, Channel, Detector, Hit};
 use std::borrow::Cow;
 
 /// A technique's score from one place in the text, optionally with a payload to rescan.
@@ -109,8 +109,8 @@ fn rot13_windows(text: &str) -> Vec<(usize, usize)> {
     }
     let mut windows: Vec<(usize, usize)> = Vec::new();
     for at in mentions {
-        let start = hidden::floor_char(text, at.saturating_sub(ROT13_MAX / 2));
-        let end = hidden::floor_char(text, (at + ROT13_MAX / 2).min(text.len()));
+        let start = floor_char_boundary(text, at.saturating_sub(ROT13_MAX / 2));
+        let end = floor_char_boundary(text, (at + ROT13_MAX / 2).min(text.len()));
         match windows.last_mut() {
             Some(last) if start <= last.1 => last.1 = last.1.max(end),
             _ => windows.push((start, end)),

@@ -23,7 +23,7 @@ mod sql;
 
 use crate::decision::{Action, Finding, Layer, Severity, Span};
 use crate::policy::{Diagnostics, PolicyError};
-use crate::scan::Hit;
+use crate::scan::{floor_char_boundary, Hit};
 use std::borrow::Cow;
 
 pub use endpoints::UrlCheck;
@@ -158,11 +158,7 @@ fn truncate(mut text: String) -> String {
     if text.len() <= MAX_MESSAGE_BYTES {
         return text;
     }
-    let mut end = MAX_MESSAGE_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.truncate(end);
+    text.truncate(floor_char_boundary(&text, MAX_MESSAGE_BYTES));
     text.push('…');
     text
 }

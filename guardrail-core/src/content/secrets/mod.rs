@@ -30,7 +30,7 @@ mod tests;
 
 use crate::decision::{Action, Layer, Span};
 use crate::policy::Diagnostics;
-use crate::scan::{Channel, Detector, Hit};
+use crate::scan::{ceil_char_boundary, floor_char_boundary, Channel, Detector, Hit};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -284,12 +284,8 @@ impl Detector for SecretsDetector {
         // characters; this keeps the contract even if a pattern ever ends next to a
         // multi-byte character.
         for hit in hits.iter_mut().skip(first) {
-            while hit.span.start > 0 && !text.is_char_boundary(hit.span.start) {
-                hit.span.start -= 1;
-            }
-            while hit.span.end < text.len() && !text.is_char_boundary(hit.span.end) {
-                hit.span.end += 1;
-            }
+            hit.span.start = floor_char_boundary(text, hit.span.start);
+            hit.span.end = ceil_char_boundary(text, hit.span.end);
         }
     }
 }
