@@ -11,7 +11,7 @@
 //! caches, and which found "ai" in "said" and "no" in "know" only for the rule to reject
 //! them.
 
-use super::classes::{block_masks, positions};
+use super::classes::{alnum, any_of, eq, positions, Block};
 use crate::scan::is_word_byte;
 
 /// Anchors are compared as one `u64`; longer literals are cut to this.
@@ -45,10 +45,6 @@ struct Entry {
     count: usize,
 }
 
-/// Class bits of the position table.
-const WORD: u8 = 1;
-const STARTER: u8 = 2;
-
 /// Literals of at least this many bytes are keyed by this many; shorter ones by two.
 const KEY_LEN: usize = 4;
 /// log2 of the number of buckets: 4096 two-byte offsets, 8 KB.
@@ -59,9 +55,8 @@ const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 /// A compiled anchor list, immutable and shared across threads.
 #[derive(Debug, Clone)]
 pub(crate) struct Anchors {
-    /// `WORD` for word bytes, `STARTER` for the first bytes of anchors that start with
-    /// another byte.
-    classes: [u8; 256],
+    /// The first bytes of anchors that do not start with a word byte.
+    starters: Vec<u8>,
     /// `buckets[k]..buckets[k + 1]` are the entries whose key hashes to `k`.
     buckets: Box<[u16; BUCKETS + 1]>,
     entries: Vec<Entry>,
@@ -82,12 +77,7 @@ fn bucket(bytes: u64, short: bool) -> usize {
 impl Anchors {
     /// Compiles `anchors`, each 2 to [`MAX_LEN`] bytes.
     pub(crate) fn new<A: AsRef<[u8]>>(anchors: &[A]) -> Result<Anchors, AnchorError> {
-        let mut classes = [0u8; 256];
-        for b in 0..=255u8 {
-            if is_word_byte(b) {
-                classes[usize::from(b)] = WORD;
-            }
-        }
+        let mut starters = Vec::new();
         // Distinct literals, each with its anchors in list order.
         let mut distinct: Vec<(&[u8], Vec<usize>)> = Vec::new();
         let mut seen = std::collections::HashMap::new();
@@ -97,7 +87,9 @@ impl Anchors {
                 return Err(AnchorError::Length(String::from_utf8_lossy(lit).into()));
             }
             if let Some(&b0) = lit.first().filter(|&&b| !is_word_byte(b)) {
-                classes[usize::from(b0)] |= STARTER;
+                if !starters.contains(&b0) {
+                    starters.push(b0);
+                }
             }
             let slot = *seen.entry(lit).or_insert_with(|| {
                 distinct.push((lit, Vec::new()));
@@ -144,7 +136,7 @@ impl Anchors {
             }
         }
         Ok(Anchors {
-            classes,
+            starters,
             buckets,
             entries: keyed.into_iter().map(|(_, e)| e).collect(),
             ids,
@@ -157,7 +149,10 @@ impl Anchors {
         // Whether the byte before the current 64 is a word byte.
         let mut word_before = 0u64;
         for (block_index, block) in text.chunks(64).enumerate() {
-            let [word, starter] = block_masks(block, &self.classes, [WORD, STARTER]);
+            let block = Block::new(block);
+            // `is_word_byte`: letters, digits and `_`.
+            let word = block.mask(|v| alnum(v) | eq(v, b'_'));
+            let starter = block.mask(|v| any_of(v, &self.starters));
             let word_starts = word & !(word << 1 | word_before);
             word_before = word >> 63;
             for at in positions(word_starts | starter, block_index * 64) {

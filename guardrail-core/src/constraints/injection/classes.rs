@@ -5,89 +5,95 @@
 //! Testing a shape on masks costs a few instructions per 64 bytes instead of a branch per
 //! byte; only the rare places where the shape occurs are then read byte by byte.
 
-/// ASCII letters and digits.
-const ALNUM: u8 = 1;
-/// What separates spaced-out letters: `i g n o r e`, `i.g.n.o.r.e`, `i-g-n`, `i*g`, `i_g`.
-const SPACER: u8 = 2;
-/// The base64 alphabets (standard and URL-safe) with padding.
-const BASE64: u8 = 4;
-/// Visible ASCII but the backslash (which may start an escaped newline): what
-/// normalization copies as it is (lowercased).
-const PLAIN: u8 = 8;
-/// The ASCII space.
-const SPACE: u8 = 16;
+use wide::u8x16;
 
-static TABLE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0usize;
-    while c < 256 {
-        let b = c as u8;
-        let mut class = 0u8;
-        if b.is_ascii_alphanumeric() {
-            class |= ALNUM | BASE64;
-        }
-        if matches!(b, b' ' | b'.' | b'-' | b'*' | b'_') {
-            class |= SPACER;
-        }
-        if matches!(b, b'+' | b'/' | b'=' | b'-' | b'_') {
-            class |= BASE64;
-        }
-        if b.is_ascii_graphic() && b != b'\\' {
-            class |= PLAIN;
-        }
-        if b == b' ' {
-            class |= SPACE;
-        }
-        t[c] = class;
-        c += 1;
-    }
-    t
-};
+/// What separates spaced-out letters: `i g n o r e`, `i.g.n.o.r.e`, `i-g-n`, `i*g`, `i_g`.
+const SPACERS: &[u8] = b" .-*_";
+/// The base64 alphabets (standard and URL-safe) and padding, besides letters and digits.
+const BASE64_EXTRA: &[u8] = b"+/=-_";
 
 /// Whether `b` is in one of the base64 alphabets (standard, URL-safe) or is padding.
 pub(crate) fn is_base64(b: u8) -> bool {
-    TABLE[usize::from(b)] & BASE64 != 0
+    b.is_ascii_alphanumeric() || BASE64_EXTRA.contains(&b)
 }
 
-/// Whether `b` may separate spaced-out letters (see [`SPACER`]).
+/// Whether `b` may separate spaced-out letters (see [`SPACERS`]).
 pub(crate) fn is_spacer(b: u8) -> bool {
-    TABLE[usize::from(b)] & SPACER != 0
+    SPACERS.contains(&b)
 }
 
-/// Whether normalization copies `b` as it is (see [`PLAIN`]).
+/// Whether normalization copies `b` as it is (lowercased): visible ASCII but the
+/// backslash, which may start an escaped newline.
 pub(crate) fn is_plain(b: u8) -> bool {
-    TABLE[usize::from(b)] & PLAIN != 0
+    b.is_ascii_graphic() && b != b'\\'
 }
 
-/// Gathers bit 0 of each of 8 little-endian bytes (each 0 or 1) into the low 8 bits:
-/// byte `k` times `2^(56 - 7k)` lands on bit `56 + k`, and no two partial products
-/// share a bit, so nothing carries.
-const GATHER: u64 = 0x0102_0408_1020_4080;
+/// 64 bytes as four 16-byte vectors, so that a byte class is tested on 16 bytes per
+/// instruction (SSE2 on x86-64, NEON on ARM). Bytes past the end of a short block are 0,
+/// which is in no class.
+#[derive(Clone, Copy)]
+pub(crate) struct Block([u8x16; 4]);
 
-fn gather(bytes: u64, class: u8) -> u64 {
-    let bit = class.trailing_zeros();
-    (((bytes >> bit) & 0x0101_0101_0101_0101).wrapping_mul(GATHER)) >> 56
-}
-
-/// Class masks of up to 64 bytes: bit `i` of mask `k` is set when `table[block[i]]` has
-/// the bit `classes[k]` (each class one bit).
-pub(crate) fn block_masks<const N: usize>(
-    block: &[u8],
-    table: &[u8; 256],
-    classes: [u8; N],
-) -> [u64; N] {
-    let mut masks = [0u64; N];
-    for (k, group) in block.chunks(8).take(8).enumerate() {
-        // Assembled in a register: bytes stored one by one and read back as a `u64`
-        // would stall on every group.
-        let bytes = group.iter().enumerate().fold(0u64, |acc, (i, &b)| {
-            acc | u64::from(table[usize::from(b)]) << (8 * i)
-        });
-        for (mask, &class) in masks.iter_mut().zip(&classes) {
-            *mask |= gather(bytes, class) << (8 * k as u32);
-        }
+impl Block {
+    pub fn new(bytes: &[u8]) -> Block {
+        let mut padded = [0u8; 64];
+        let full: &[u8; 64] = match bytes.first_chunk::<64>() {
+            Some(full) => full,
+            None => {
+                if let Some(head) = padded.get_mut(..bytes.len()) {
+                    head.copy_from_slice(bytes);
+                }
+                &padded
+            }
+        };
+        Block(std::array::from_fn(|k| {
+            let lane: [u8; 16] = full
+                .get(16 * k..16 * k + 16)
+                .and_then(|l| l.try_into().ok())
+                .unwrap_or_default();
+            u8x16::new(lane)
+        }))
     }
-    masks
+
+    /// Bit `i` is set where `test` sets byte `i` (to `0xFF`; tests return 0 or `0xFF`).
+    #[inline(always)]
+    pub fn mask(&self, test: impl Fn(u8x16) -> u8x16) -> u64 {
+        self.0.iter().enumerate().fold(0, |m, (k, &v)| {
+            m | u64::from(test(v).to_bitmask() as u16) << (16 * k)
+        })
+    }
+}
+
+/// Bytes equal to `b`.
+#[inline(always)]
+pub(crate) fn eq(v: u8x16, b: u8) -> u8x16 {
+    v.simd_eq(u8x16::splat(b))
+}
+
+/// Bytes equal to one of `set`.
+#[inline(always)]
+pub(crate) fn any_of(v: u8x16, set: &[u8]) -> u8x16 {
+    set.iter().fold(u8x16::ZERO, |acc, &b| acc | eq(v, b))
+}
+
+/// Bytes in `lo..=hi`.
+#[inline(always)]
+fn in_range(v: u8x16, lo: u8, hi: u8) -> u8x16 {
+    let d = v - u8x16::splat(lo);
+    d.min(u8x16::splat(hi - lo)).simd_eq(d)
+}
+
+/// ASCII letters and digits.
+#[inline(always)]
+pub(crate) fn alnum(v: u8x16) -> u8x16 {
+    // `| 0x20` lowercases ASCII letters and maps no other byte into `a..=z`.
+    in_range(v, b'0', b'9') | in_range(v | u8x16::splat(0x20), b'a', b'z')
+}
+
+/// Bytes of 0x80 and above (parts of non-ASCII characters).
+#[inline(always)]
+pub(crate) fn non_ascii(v: u8x16) -> u8x16 {
+    v.simd_ge(u8x16::splat(0x80))
 }
 
 /// Per class, bit `i % 64` of word `i / 64` is set when byte `i` is in the class. Past the
@@ -112,14 +118,14 @@ impl ByteMasks {
         let words = text
             .chunks(64)
             .map(|block| {
-                let [alnum, spacer, base64, plain, space] =
-                    block_masks(block, &TABLE, [ALNUM, SPACER, BASE64, PLAIN, SPACE]);
+                let block = Block::new(block);
+                let alnum = block.mask(alnum);
                 Word {
                     alnum,
-                    spacer,
-                    base64,
-                    plain,
-                    space,
+                    spacer: block.mask(|v| any_of(v, SPACERS)),
+                    base64: alnum | block.mask(|v| any_of(v, BASE64_EXTRA)),
+                    plain: block.mask(|v| in_range(v, b'!', b'~') & !eq(v, b'\\')),
+                    space: block.mask(|v| eq(v, b' ')),
                 }
             })
             .collect();

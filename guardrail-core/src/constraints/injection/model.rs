@@ -10,9 +10,12 @@
 //! their number, as in training.
 //!
 //! File format (little endian): magic `GRINJ001`, `u32` hash bits, `f32` scale, `f32`
-//! bias, then `2^bits` weights as `i8` (weight = `i8 * scale`).
+//! bias, then `2^bits` weights as `i8` (weight = `i8 * scale`). The reader takes
+//! [`HASH_BITS`] only: a constant table size lets the compiler drop a bounds check and a
+//! variable shift from every lookup.
 
-use super::classes::positions;
+use super::classes::{alnum, non_ascii, positions, Block};
+use std::hint::select_unpredictable;
 
 /// Bytes per block; a window is two blocks.
 pub(crate) const BLOCK: usize = 256;
@@ -22,6 +25,9 @@ const SEED_BIGRAM: u64 = 0xA409_3822_299F_31D0;
 const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+/// log2 of the number of weights (`BITS` in `scripts/train_injection.py`).
+const HASH_BITS: u32 = 18;
+type Weights = [u8; 1 << HASH_BITS];
 
 static MODEL_BYTES: &[u8] = include_bytes!("../../../data/injection/model.bin");
 
@@ -35,10 +41,9 @@ pub(crate) enum ModelError {
 /// A loaded model; weights borrow the embedded bytes.
 #[derive(Debug)]
 pub(crate) struct Model {
-    shift: u32,
     scale: f32,
     bias: f32,
-    weights: &'static [u8],
+    weights: &'static Weights,
 }
 
 /// The classifier's verdict on one text.
@@ -70,30 +75,29 @@ impl Model {
             .get(8..12)
             .and_then(|s| s.try_into().ok())
             .ok_or(ModelError::Malformed("truncated header"))?;
-        let bits = u32::from_le_bytes(bits_bytes);
-        if !(8..=24).contains(&bits) {
-            return Err(ModelError::Malformed("hash bits out of range"));
+        if u32::from_le_bytes(bits_bytes) != HASH_BITS {
+            return Err(ModelError::Malformed("hash bits differ from the reader's"));
         }
         let scale = read_f32(b, 12).ok_or(ModelError::Malformed("truncated header"))?;
         let bias = read_f32(b, 16).ok_or(ModelError::Malformed("truncated header"))?;
         let weights = b
             .get(20..)
-            .ok_or(ModelError::Malformed("truncated weights"))?;
-        if weights.len() != 1usize << bits || !scale.is_finite() || !bias.is_finite() {
-            return Err(ModelError::Malformed("weights do not match the header"));
+            .and_then(|w| <&Weights>::try_from(w).ok())
+            .ok_or(ModelError::Malformed("weights do not match the header"))?;
+        if !scale.is_finite() || !bias.is_finite() {
+            return Err(ModelError::Malformed("scale or bias is not finite"));
         }
         Ok(Model {
-            shift: 64 - bits,
             scale,
             bias,
             weights,
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn weight(&self, h: u64) -> i32 {
-        let idx = (h.wrapping_mul(MULT) >> self.shift) as usize;
-        i32::from(self.weights.get(idx).copied().unwrap_or(0) as i8)
+        let idx = (h.wrapping_mul(MULT) >> (64 - HASH_BITS)) as usize;
+        i32::from(self.weights[idx] as i8)
     }
 
     /// Scores normalized `text`: the highest window's probability.
@@ -138,11 +142,11 @@ impl Model {
     /// 4-grams (in the block they start in), words (ASCII alphanumerics and any non-ASCII
     /// byte) and word bigrams (in the block the word starts in).
     ///
-    /// One pass, 64 bytes at a time. A word's FNV hash is one dependent multiply per byte;
-    /// the 4-gram lookups, independent of each other, run in its shadow. The running hash
-    /// is kept without a branch (a word byte continues it, a byte after a non-word byte
-    /// starts a new one): where words end is hard to predict, so words are read off a bit
-    /// mask of word bytes afterwards.
+    /// One pass, 64 bytes at a time: word bytes are found as a bit mask first, then each
+    /// byte advances a word's FNV hash and looks up the 4-gram that starts at it, and
+    /// words are read off the mask. The running hash is kept without a branch (a word
+    /// byte continues it, a byte after a non-word byte starts a new one): where words end
+    /// is hard to predict.
     fn add_features(&self, b: &[u8], sums: &mut [(i64, u32)]) {
         let add = |sums: &mut [(i64, u32)], pos: usize, w: i32, n: u32| {
             if let Some(slot) = sums.get_mut(pos / BLOCK) {
@@ -153,34 +157,40 @@ impl Model {
         let grams_end = b.len().saturating_sub(3);
         let mut h = FNV_OFFSET;
         let mut hashes = [0u64; 64];
+        let mut padded;
         // Whether the byte before the chunk is a word byte; where the word that runs into
         // the chunk started; the hash of the last word.
-        let mut word_before = false;
+        let mut word_before = 0u64;
         let mut open_start = 0usize;
         let mut prev: Option<u64> = None;
         for (k, chunk) in b.chunks(64).enumerate() {
             let base = k * 64;
-            let mut word = 0u64;
-            let mut grams = 0i32;
-            let mut continues = word_before;
-            for (i, (&c, slot)) in chunk.iter().zip(hashes.iter_mut()).enumerate() {
-                let from = if continues { h } else { FNV_OFFSET };
-                h = (from ^ u64::from(c)).wrapping_mul(FNV_PRIME);
-                *slot = h;
-                let is_word = WORD_BYTES[usize::from(c)];
-                word |= u64::from(is_word) << i;
-                continues = is_word == 1;
-                if let Some(&gram) = b.get(base + i..).and_then(|r| r.first_chunk::<4>()) {
-                    grams += self.weight(u64::from(u32::from_le_bytes(gram)) ^ SEED_CHAR);
+            let word = Block::new(chunk).mask(|v| alnum(v) | non_ascii(v));
+            let continues = word << 1 | word_before;
+            // The chunk and the three bytes after it, where its 4-grams end.
+            let window: &[u8; 67] = match b.get(base..base + 67).and_then(|w| w.try_into().ok()) {
+                Some(window) => window,
+                None => {
+                    let rest = b.get(base..).unwrap_or_default();
+                    padded = [0u8; 67];
+                    if let Some(head) = padded.get_mut(..rest.len()) {
+                        head.copy_from_slice(rest);
+                    }
+                    &padded
                 }
-            }
-            let gram_count = grams_end.saturating_sub(base).min(chunk.len());
+            };
+            let gram_count = grams_end.saturating_sub(base).min(64);
+            let grams = if gram_count == 64 {
+                self.chunk_pass::<true>(window, 64, continues, &mut h, &mut hashes)
+            } else {
+                self.chunk_pass::<false>(window, gram_count, continues, &mut h, &mut hashes)
+            };
             add(sums, base, grams, gram_count as u32);
             let last = chunk.len().saturating_sub(1);
             let after = b
                 .get(base + chunk.len())
                 .map_or(0, |&c| u64::from(WORD_BYTES[usize::from(c)]));
-            let starts = word & !(word << 1 | u64::from(word_before));
+            let starts = word & !continues;
             let ends = word & !(word >> 1 | after << last);
             let mut pending = starts;
             for end in positions(ends, 0) {
@@ -193,7 +203,7 @@ impl Model {
                 } else {
                     open_start
                 };
-                let hash = hashes.get(end).copied().unwrap_or(FNV_OFFSET);
+                let hash = hashes[end % 64];
                 add(sums, start, self.weight(hash ^ SEED_WORD), 1);
                 if let Some(p) = prev {
                     let bigram = p.rotate_left(23) ^ hash ^ SEED_BIGRAM;
@@ -204,8 +214,35 @@ impl Model {
             if pending != 0 {
                 open_start = base + pending.trailing_zeros() as usize;
             }
-            word_before = word >> last & 1 == 1;
+            word_before = word >> last & 1;
         }
+    }
+
+    /// The FNV hashes after each byte of a 64-byte chunk (in `hashes`, the running one in
+    /// `h`) and the sum of the weights of its first `gram_count` 4-grams (all 64 when
+    /// `ALL_GRAMS`). Bit `i` of `continues` says whether byte `i` continues a word.
+    #[inline(always)]
+    fn chunk_pass<const ALL_GRAMS: bool>(
+        &self,
+        window: &[u8; 67],
+        gram_count: usize,
+        continues: u64,
+        h: &mut u64,
+        hashes: &mut [u64; 64],
+    ) -> i32 {
+        let mut grams = 0i32;
+        for (i, slot) in hashes.iter_mut().enumerate() {
+            let c = window[i];
+            let from = select_unpredictable(continues >> i & 1 == 1, *h, FNV_OFFSET);
+            *h = (from ^ u64::from(c)).wrapping_mul(FNV_PRIME);
+            *slot = *h;
+            let gram = window[i..].first_chunk::<4>().copied().unwrap_or_default();
+            let w = self.weight(u64::from(u32::from_le_bytes(gram)) ^ SEED_CHAR);
+            if ALL_GRAMS || i < gram_count {
+                grams += w;
+            }
+        }
+        grams
     }
 }
 
