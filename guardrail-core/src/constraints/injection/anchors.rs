@@ -5,8 +5,10 @@
 //! `##`), so an anchor that starts with a word byte can only match at the start of a word,
 //! and the others only where their first byte occurs. Those places (one byte in five or
 //! six of prose) are found 64 bytes at a time with bit masks; at each one the first two
-//! and the first four bytes each pick a bucket of a small table, whose literals are
-//! compared eight bytes at a time. This replaces an Aho-Corasick walk over every byte,
+//! and the first four bytes are hashed. Each hash picks a bit of an 8 KB filter, set only
+//! where some literal's key hashes (three places in four of prose start no literal and
+//! stop there), and then a bucket of a small table whose literals are compared eight
+//! bytes at a time. This replaces an Aho-Corasick walk over every byte,
 //! whose table (hundreds of anchors, every suffix a state) did not fit in the core's
 //! caches, and which found "ai" in "said" and "no" in "know" only for the rule to reject
 //! them.
@@ -50,6 +52,9 @@ const KEY_LEN: usize = 4;
 /// log2 of the number of buckets: 4096 two-byte offsets, 8 KB.
 const BUCKET_BITS: u32 = 12;
 const BUCKETS: usize = 1 << BUCKET_BITS;
+/// log2 of the number of filter bits: 65,536 bits, 8 KB. A bucket is the top
+/// `BUCKET_BITS` of a filter index.
+const FILTER_BITS: u32 = 16;
 const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// A compiled anchor list, immutable and shared across threads.
@@ -57,21 +62,28 @@ const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 pub(crate) struct Anchors {
     /// The first bytes of anchors that do not start with a word byte.
     starters: Vec<u8>,
+    /// Bit `k` is set when a literal's key hashes to filter index `k`.
+    filter: Box<[u64; (1 << FILTER_BITS) / 64]>,
     /// `buckets[k]..buckets[k + 1]` are the entries whose key hashes to `k`.
     buckets: Box<[u16; BUCKETS + 1]>,
     entries: Vec<Entry>,
     ids: Vec<usize>,
 }
 
-/// The bucket of the literal (or text) starting with the little-endian `bytes`: keyed by
-/// its first two bytes when `short`, else by its first four.
-fn bucket(bytes: u64, short: bool) -> usize {
+/// The filter index of the literal (or text) starting with the little-endian `bytes`:
+/// keyed by its first two bytes when `short`, else by its first four.
+fn filter_index(bytes: u64, short: bool) -> usize {
     let key = if short {
         bytes & 0xFFFF | 1 << 32
     } else {
         bytes & 0xFFFF_FFFF
     };
-    (key.wrapping_mul(MULT) >> (64 - BUCKET_BITS)) as usize
+    (key.wrapping_mul(MULT) >> (64 - FILTER_BITS)) as usize
+}
+
+/// The bucket of filter index `k`.
+fn bucket(k: usize) -> usize {
+    k >> (FILTER_BITS - BUCKET_BITS)
 }
 
 impl Anchors {
@@ -119,13 +131,19 @@ impl Anchors {
                 count: list.len(),
             };
             ids.extend(list);
-            keyed.push((bucket(bytes, lit.len() < KEY_LEN), entry));
+            keyed.push((filter_index(bytes, lit.len() < KEY_LEN), entry));
+        }
+        let mut filter = Box::new([0u64; (1 << FILTER_BITS) / 64]);
+        for &(k, _) in &keyed {
+            if let Some(word) = filter.get_mut(k / 64) {
+                *word |= 1 << (k % 64);
+            }
         }
         // Stable: within a bucket, literals keep their first anchor's order.
-        keyed.sort_by_key(|&(k, _)| k);
+        keyed.sort_by_key(|&(k, _)| bucket(k));
         let mut buckets = Box::new([0u16; BUCKETS + 1]);
         for &(k, _) in &keyed {
-            if let Some(n) = buckets.get_mut(k + 1) {
+            if let Some(n) = buckets.get_mut(bucket(k) + 1) {
                 *n += 1;
             }
         }
@@ -137,6 +155,7 @@ impl Anchors {
         }
         Ok(Anchors {
             starters,
+            filter,
             buckets,
             entries: keyed.into_iter().map(|(_, e)| e).collect(),
             ids,
@@ -157,14 +176,26 @@ impl Anchors {
             word_before = word >> 63;
             for at in positions(word_starts | starter, block_index * 64) {
                 let bytes = load(text, at);
-                let (short, long) = (bucket(bytes, true), bucket(bytes, false));
-                self.find_in_bucket(bytes, short, at, text.len(), out);
+                let (short, long) = (filter_index(bytes, true), filter_index(bytes, false));
+                let (short_set, long_set) = (self.filter_bit(short), self.filter_bit(long));
+                if !(short_set | long_set) {
+                    continue;
+                }
+                if short_set {
+                    self.find_in_bucket(bytes, bucket(short), at, text.len(), out);
+                }
                 // Both keys may hash to one bucket; its literals are reported once.
-                if long != short {
-                    self.find_in_bucket(bytes, long, at, text.len(), out);
+                if long_set && (!short_set || bucket(long) != bucket(short)) {
+                    self.find_in_bucket(bytes, bucket(long), at, text.len(), out);
                 }
             }
         }
+    }
+
+    fn filter_bit(&self, k: usize) -> bool {
+        // Already below the filter's size; saying so drops the bounds check.
+        let k = k % (1 << FILTER_BITS);
+        self.filter[k / 64] >> (k % 64) & 1 == 1
     }
 
     fn find_in_bucket(
@@ -258,14 +289,20 @@ mod tests {
 
     #[test]
     fn a_bucket_both_keys_hash_to_is_read_once() {
-        // "ab" (its two-byte key) and "ab\x06\xc9" (the four-byte key of the text) land in
-        // the same bucket.
-        let set = Anchors::new(&["ab"]).unwrap();
-        let text = b"ab\x06\xc9";
-        assert_eq!(bucket(load(text, 0), true), bucket(load(text, 0), false));
+        // "ab" (keyed by two bytes) and "ab\x18$" (by four) land in the same bucket, and
+        // the text sets both of their filter bits.
+        let anchors = ["ab", "ab\x18$"];
+        let set = Anchors::new(&anchors).unwrap();
+        let text = b"ab\x18$";
+        let (short, long) = (
+            filter_index(load(text, 0), true),
+            filter_index(load(text, 0), false),
+        );
+        assert_eq!(bucket(short), bucket(long));
+        assert!(set.filter_bit(short) && set.filter_bit(long));
         let mut out = Vec::new();
         set.find(text, &mut out);
-        assert_eq!(out, naive(&["ab"], text));
+        assert_eq!(sorted(out), naive(&anchors, text));
     }
 
     #[test]

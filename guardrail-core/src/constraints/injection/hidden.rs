@@ -6,7 +6,7 @@
 //! joiners between emoji, right-to-left marks in Hebrew or Arabic text, soft hyphens and
 //! byte-order marks are not counted.
 
-use super::classes::{is_spacer, positions, ByteMasks};
+use super::classes::{ascii_prefix_len, is_spacer, positions, ByteMasks};
 use super::technique::Technique;
 use super::Signal;
 use crate::scan::floor_char_boundary;
@@ -183,7 +183,7 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
             // An ASCII run outside any tag, bidi or zero-width sequence only moves word
             // boundaries: settle the word it ends and start the one it ends with.
             let run = bytes.get(pos..).unwrap_or_default();
-            let len = run.iter().position(|b| !b.is_ascii()).unwrap_or(run.len());
+            let len = ascii_prefix_len(run);
             let run = run.get(..len).unwrap_or_default();
             match run.iter().position(|b| !b.is_ascii_alphabetic()) {
                 Some(first_gap) => {

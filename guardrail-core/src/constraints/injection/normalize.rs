@@ -10,7 +10,7 @@
 //! the character it came from, so spans found in the normalized text map back to the
 //! original.
 
-use super::classes::{is_plain, ByteMasks};
+use super::classes::{extend_lowercase, is_plain, ByteMasks};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -150,7 +150,7 @@ pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
             i = masks.plain_run_end(i);
             let run = bytes.get(start..i).unwrap_or_default();
             out.map_next(start as u32);
-            out.text.extend(run.iter().map(u8::to_ascii_lowercase));
+            extend_lowercase(&mut out.text, run);
             continue;
         }
         // Non-ASCII: decode one char.
