@@ -3,7 +3,12 @@
 
 use super::technique::Technique;
 use super::Signal;
+use crate::scan::floor_char_boundary;
 use regex::Regex;
+
+/// The furthest a markdown link's `](` lies from the link's start: `![`, then at most
+/// 300 bytes of link text.
+const LINK_TEXT_REACH: usize = 302;
 
 #[derive(Debug)]
 pub(crate) struct Exfil {
@@ -38,17 +43,15 @@ impl Exfil {
     pub fn scan(&self, text: &str, out: &mut Vec<Signal>) {
         // Matches are found by the fast engines; groups are then read from the match alone
         // (capture search over the whole text takes the slowest engine).
-        if memchr::memmem::find(text.as_bytes(), b"](").is_some() {
-            for m in self.markdown.find_iter(text) {
-                let Some(c) = self.markdown.captures(m.as_str()) else {
-                    continue;
-                };
-                let Some(url) = c.get(2) else {
-                    continue;
-                };
-                let image = c.get(1).is_some_and(|g| !g.as_str().is_empty());
-                self.judge(url.as_str(), image, m.start(), m.start() + url.start(), out);
-            }
+        for m in self.markdown_links(text) {
+            let Some(c) = self.markdown.captures(m.as_str()) else {
+                continue;
+            };
+            let Some(url) = c.get(2) else {
+                continue;
+            };
+            let image = c.get(1).is_some_and(|g| !g.as_str().is_empty());
+            self.judge(url.as_str(), image, m.start(), m.start() + url.start(), out);
         }
         if text.contains('<') {
             for m in self.html.find_iter(text) {
@@ -62,6 +65,22 @@ impl Exfil {
                 self.judge(url.as_str(), image, m.start(), m.start() + url.start(), out);
             }
         }
+    }
+
+    /// The markdown links and images of `text`, as `find_iter` would report them. Every
+    /// one has a `](` at most [`LINK_TEXT_REACH`] bytes after its start, so the search
+    /// for the next one starts that far before the next `](` instead of walking the
+    /// automaton over all of a text full of `[` (JSON, code).
+    fn markdown_links<'t>(&'t self, text: &'t str) -> impl Iterator<Item = regex::Match<'t>> + 't {
+        let finder = memchr::memmem::Finder::new(b"](");
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            let close = from + finder.find(text.as_bytes().get(from..)?)?;
+            let start = floor_char_boundary(text, close.saturating_sub(LINK_TEXT_REACH).max(from));
+            let m = self.markdown.find_at(text, start)?;
+            from = m.end();
+            Some(m)
+        })
     }
 
     /// Judges `url` found at byte `url_at` of the text, in a link starting at `start`.
@@ -151,6 +170,34 @@ fn looks_encoded(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_links_are_those_a_full_search_finds() {
+        let e = Exfil::build(&[]).unwrap();
+        // Link texts around the reach limit, brackets and newlines that break them, links
+        // in a row, multi-byte text, in a long JSON-like text full of `[`.
+        let mut text = String::from(r#"{"a": [1, [2]], "b": "[x](y)"} "#);
+        for n in [0usize, 1, 2, 150, 298, 299, 300, 301, 302, 303, 320] {
+            text.push_str(&format!(
+                "[{}](https://e.example/{n}) ",
+                "\u{e9}".repeat(n / 2)
+            ));
+            text.push_str(&format!("![{}](https://i.example/?d={n})", "w".repeat(n)));
+            text.push_str(&format!("[a\n{}](http://n.example) [[[]", "b".repeat(n)));
+        }
+        let text = text.repeat(3);
+        let fast: Vec<(usize, usize)> = e
+            .markdown_links(&text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let full: Vec<(usize, usize)> = e
+            .markdown
+            .find_iter(&text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        assert!(full.len() > 30);
+        assert_eq!(fast, full);
+    }
 
     fn scan(text: &str, allow: &[&str]) -> Vec<Signal> {
         let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
