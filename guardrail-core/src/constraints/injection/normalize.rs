@@ -108,6 +108,7 @@ pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
     // newline; written lazily so runs collapse and trailing whitespace disappears.
     let mut pending: Option<(bool, u32)> = None;
     let at_start = |o: &Builder| o.text.is_empty();
+    let mut folds = FoldCache::new();
     let bytes = text.as_bytes();
     let mut i = 0usize;
     while i < bytes.len() {
@@ -170,21 +171,8 @@ pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
             continue;
         }
         flush(&mut out, &mut pending, at_start);
-        for d in std::iter::once(c).nfkd() {
-            if is_combining_mark(d) {
-                continue;
-            }
-            if d.is_ascii() {
-                if d.is_ascii_whitespace() {
-                    push(&mut out, b' ', origin);
-                } else if !d.is_ascii_control() {
-                    push(&mut out, (d as u8).to_ascii_lowercase(), origin);
-                }
-                continue;
-            }
-            for l in d.to_lowercase() {
-                fold(&mut out, l, origin);
-            }
+        for &b in folds.get(c) {
+            push(&mut out, b, origin);
         }
     }
     Normalized {
@@ -208,10 +196,79 @@ fn flush(
     }
 }
 
-/// Writes `c` folded to its confusable skeleton when that skeleton is ASCII.
-fn fold(out: &mut Builder, c: char, origin: u32) {
+/// How many characters [`FoldCache`] remembers, and the longest form it keeps.
+const CACHED_CHARS: usize = 64;
+const CACHED_LEN: usize = 15;
+
+/// The normalized forms of the non-ASCII characters of one text, as they are met: a text
+/// repeats the few it has (quotes, dashes, accented letters), and decomposition, case
+/// and confusable tables cost far more than a look here. Direct-mapped by code point.
+struct FoldCache {
+    /// The character (`'\0'` for none: only non-ASCII ones are kept), its form's length
+    /// and its form.
+    slots: [(char, u8, [u8; CACHED_LEN]); CACHED_CHARS],
+    /// The form of the last character whose form was too long to keep.
+    long: Vec<u8>,
+}
+
+impl FoldCache {
+    fn new() -> FoldCache {
+        FoldCache {
+            slots: [('\0', 0, [0; CACHED_LEN]); CACHED_CHARS],
+            long: Vec::new(),
+        }
+    }
+
+    /// The normalized form of visible, non-space, non-ASCII `c`.
+    fn get(&mut self, c: char) -> &[u8] {
+        let k = c as usize % CACHED_CHARS;
+        let hit = self.slots.get(k).is_some_and(|slot| slot.0 == c);
+        if !hit {
+            self.long.clear();
+            fold_char(c, &mut self.long);
+            if self.long.len() > CACHED_LEN {
+                return &self.long;
+            }
+            if let Some(slot) = self.slots.get_mut(k) {
+                *slot = (c, self.long.len() as u8, [0; CACHED_LEN]);
+                if let Some(head) = slot.2.get_mut(..self.long.len()) {
+                    head.copy_from_slice(&self.long);
+                }
+            }
+        }
+        self.slots
+            .get(k)
+            .and_then(|(_, len, form)| form.get(..usize::from(*len)))
+            .unwrap_or_default()
+    }
+}
+
+/// Appends the normalized form of `c`: its compatibility decomposition without
+/// combining marks, lowercased, each letter folded to its confusable skeleton when that
+/// is ASCII.
+fn fold_char(c: char, out: &mut Vec<u8>) {
+    for d in std::iter::once(c).nfkd() {
+        if is_combining_mark(d) {
+            continue;
+        }
+        if d.is_ascii() {
+            if d.is_ascii_whitespace() {
+                out.push(b' ');
+            } else if !d.is_ascii_control() {
+                out.push((d as u8).to_ascii_lowercase());
+            }
+            continue;
+        }
+        for l in d.to_lowercase() {
+            fold(out, l);
+        }
+    }
+}
+
+/// Appends `c` folded to its confusable skeleton when that skeleton is ASCII.
+fn fold(out: &mut Vec<u8>, c: char) {
     if c.is_ascii() {
-        push(out, (c as u8).to_ascii_lowercase(), origin);
+        out.push((c as u8).to_ascii_lowercase());
         return;
     }
     let mut buf = [0u8; 4];
@@ -230,14 +287,9 @@ fn fold(out: &mut Builder, c: char, origin: u32) {
         n += 1;
     }
     if all_ascii && n > 0 {
-        for &a in ascii.iter().take(n) {
-            push(out, a, origin);
-        }
+        out.extend(ascii.iter().take(n));
     } else {
-        // Every byte of the char maps to its start.
-        for &b in s.as_bytes() {
-            push(out, b, origin);
-        }
+        out.extend_from_slice(s.as_bytes());
     }
 }
 
@@ -247,6 +299,24 @@ mod tests {
 
     fn norm(text: &str) -> Normalized {
         normalize(text, &ByteMasks::new(text.as_bytes()))
+    }
+
+    #[test]
+    fn remembered_forms_equal_fresh_ones() {
+        // More characters than the cache has slots (so they evict each other), forms
+        // longer than it keeps (U+FDFA decomposes to 18 characters), each seen twice.
+        let mut chars: Vec<char> = ('\u{C0}'..='\u{250}').collect();
+        chars.extend(['\u{FDFA}', 'ﬁ', 'Ａ', 'а', 'ο', '’', '“', '😀', '\u{2474}']);
+        let twice: Vec<char> = chars.iter().chain(chars.iter().rev()).copied().collect();
+        let text: String = twice.iter().map(|c| format!("{c} ")).collect();
+        let mut expected = Vec::new();
+        for (k, &c) in twice.iter().enumerate() {
+            if k > 0 {
+                expected.push(b' ');
+            }
+            fold_char(c, &mut expected);
+        }
+        assert_eq!(norm(&text).text.as_bytes(), expected.as_slice());
     }
 
     #[test]
