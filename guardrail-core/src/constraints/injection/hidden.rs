@@ -409,12 +409,13 @@ pub(crate) fn scan_spaced(text: &str, masks: &ByteMasks, out: &mut Vec<Signal>) 
     let mut next_free = 0usize;
     for w in 0..masks.words() {
         // A run starts at a lone letter (none before it) followed by one separator and
-        // another letter.
+        // another lone letter ("a big" is not one: a run needs eight lone letters).
         let alnum = masks.alnum(w);
         let before = alnum << 1 | w.checked_sub(1).map_or(0, |p| masks.alnum(p) >> 63);
         let spacer_after = masks.spacer(w) >> 1 | masks.spacer(w + 1) << 63;
         let alnum_two_after = alnum >> 2 | masks.alnum(w + 1) << 62;
-        let starts = alnum & !before & spacer_after & alnum_two_after;
+        let alnum_three_after = alnum >> 3 | masks.alnum(w + 1) << 61;
+        let starts = alnum & !before & spacer_after & alnum_two_after & !alnum_three_after;
         for i in positions(starts, w * 64) {
             if i >= next_free {
                 next_free = spaced_run(b, i, out).max(i + 1);
@@ -572,6 +573,62 @@ mod tests {
             assert_eq!(out[0].span.0, pad + 3);
         }
         assert_eq!(spaced("i g n o r e a l l").len(), 1);
+    }
+
+    #[test]
+    fn spaced_runs_equal_a_try_at_every_lone_letter() {
+        // Reference: a run is tried at every letter with no letter before it that is
+        // followed by a separator and another letter, as the masks did before they also
+        // required that letter to stand alone.
+        fn reference(text: &str) -> Vec<(usize, usize, Option<String>)> {
+            let b = text.as_bytes();
+            let alnum = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
+            let (mut out, mut next_free) = (Vec::new(), 0);
+            for i in 0..b.len() {
+                let start = alnum(i) && (i == 0 || !alnum(i - 1));
+                let spaced = b.get(i + 1).is_some_and(|&c| is_spacer(c)) && alnum(i + 2);
+                if start && spaced && i >= next_free {
+                    next_free = spaced_run(b, i, &mut out).max(i + 1);
+                }
+            }
+            out.into_iter()
+                .map(|s| (s.span.0, s.span.1, s.payload))
+                .collect()
+        }
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut found = 0;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n) as usize
+        };
+        for _ in 0..300 {
+            // Spaced letters (runs of 1 to 12, one or two separators between), words
+            // and punctuation.
+            let mut text = String::new();
+            while text.len() < 200 {
+                match next(3) {
+                    0 => {
+                        for _ in 0..1 + next(12) {
+                            text.push(char::from(b"abxI"[next(4)]));
+                            for _ in 0..1 + next(2) {
+                                text.push(char::from(b" .-*_/, "[next(8)]));
+                            }
+                        }
+                    }
+                    1 => text.push_str(["a big ", "I am ", "x-ray ", "e.g. "][next(4)]),
+                    _ => text.push(char::from(b"ab .\n"[next(5)])),
+                }
+            }
+            let got: Vec<_> = spaced(&text)
+                .into_iter()
+                .map(|s| (s.span.0, s.span.1, s.payload))
+                .collect();
+            assert_eq!(got, reference(&text), "{text:?}");
+            found += got.len();
+        }
+        assert!(found > 20, "{found} runs: the texts should have some");
     }
 
     #[test]
