@@ -185,37 +185,46 @@ impl Model {
             } else {
                 self.chunk_pass::<false>(window, gram_count, continues, &mut h, &mut hashes)
             };
-            add(sums, base, grams, gram_count as u32);
             let last = chunk.len().saturating_sub(1);
             let after = b
                 .get(base + chunk.len())
                 .map_or(0, |&c| u64::from(WORD_BYTES[usize::from(c)]));
             let starts = word & !continues;
-            let ends = word & !(word >> 1 | after << last);
-            let mut pending = starts;
-            for end in positions(ends, 0) {
-                // Starts and ends alternate: the first start not yet used is this word's,
-                // unless the word began in an earlier chunk.
-                let first = pending.trailing_zeros() as usize;
-                let start = if pending != 0 && first <= end {
-                    pending &= pending - 1;
-                    base + first
-                } else {
-                    open_start
-                };
-                let hash = hashes[end % 64];
-                add(sums, start, self.weight(hash ^ SEED_WORD), 1);
-                if let Some(p) = prev {
-                    let bigram = p.rotate_left(23) ^ hash ^ SEED_BIGRAM;
-                    add(sums, start, self.weight(bigram), 1);
-                }
-                prev = Some(hash);
+            let mut ends = word & !(word >> 1 | after << last);
+            if word & continues & 1 == 1 && ends != 0 {
+                // The word that ran into the chunk ends first; it belongs to the block it
+                // started in.
+                let end = ends.trailing_zeros() as usize;
+                ends &= ends - 1;
+                let (w, n) = self.word_features(hashes[end % 64], &mut prev);
+                add(sums, open_start, w, n);
             }
-            if pending != 0 {
-                open_start = base + pending.trailing_zeros() as usize;
+            // The other words start in this chunk, so in its block.
+            let (mut sum, mut count) = (grams, gram_count as u32);
+            for end in positions(ends, 0) {
+                let (w, n) = self.word_features(hashes[end % 64], &mut prev);
+                sum += w;
+                count += n;
+            }
+            add(sums, base, sum, count);
+            if word >> last & 1 == 1 && starts != 0 {
+                open_start = base + 63 - starts.leading_zeros() as usize;
             }
             word_before = word >> last & 1;
         }
+    }
+
+    /// The weights and number of the features of a word whose hash is `hash`: the word
+    /// and its bigram with the word before (`prev`, which becomes this one).
+    #[inline(always)]
+    fn word_features(&self, hash: u64, prev: &mut Option<u64>) -> (i32, u32) {
+        let mut w = self.weight(hash ^ SEED_WORD);
+        let mut n = 1;
+        if let Some(p) = prev.replace(hash) {
+            w += self.weight(p.rotate_left(23) ^ hash ^ SEED_BIGRAM);
+            n += 1;
+        }
+        (w, n)
     }
 
     /// The FNV hashes after each byte of a 64-byte chunk (in `hashes`, the running one in
