@@ -6,9 +6,9 @@ use super::Signal;
 use crate::scan::floor_char_boundary;
 use regex::Regex;
 
-/// The furthest a markdown link's `](` lies from the link's start: `![`, then at most
-/// 300 bytes of link text.
-const LINK_TEXT_REACH: usize = 302;
+/// The furthest a markdown link's `](` lies from the link's start, in bytes: `![`, then
+/// at most 300 characters of link text, of up to four bytes each.
+const LINK_TEXT_REACH: usize = 2 + 300 * 4;
 
 #[derive(Debug)]
 pub(crate) struct Exfil {
@@ -186,17 +186,29 @@ mod tests {
             text.push_str(&format!("[a\n{}](http://n.example) [[[]", "b".repeat(n)));
         }
         let text = text.repeat(3);
-        let fast: Vec<(usize, usize)> = e
-            .markdown_links(&text)
-            .map(|m| (m.start(), m.end()))
-            .collect();
-        let full: Vec<(usize, usize)> = e
-            .markdown
-            .find_iter(&text)
-            .map(|m| (m.start(), m.end()))
-            .collect();
+        let spans = |text: &str| -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+            let fast = e
+                .markdown_links(text)
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            let full = e
+                .markdown
+                .find_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            (fast, full)
+        };
+        let (fast, full) = spans(&text);
         assert!(full.len() > 30);
         assert_eq!(fast, full);
+        // The limit is 300 characters, not bytes: one link alone whose text is up to
+        // 300 four-byte characters (found by review), and one of 301 (not a link).
+        for n in [150, 299, 300, 301] {
+            let alone = format!("x ![{}](https://e.example/?d=1) y", "\u{1F600}".repeat(n));
+            let (fast, full) = spans(&alone);
+            assert_eq!(full.len(), usize::from(n <= 300), "{n}");
+            assert_eq!(fast, full, "{n}");
+        }
     }
 
     fn scan(text: &str, allow: &[&str]) -> Vec<Signal> {
