@@ -186,7 +186,8 @@ mod tests {
             text.push_str(&format!("[a\n{}](http://n.example) [[[]", "b".repeat(n)));
         }
         let text = text.repeat(3);
-        let spans = |text: &str| -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+        type Spans = Vec<(usize, usize)>;
+        let spans = |text: &str| -> (Spans, Spans) {
             let fast = e
                 .markdown_links(text)
                 .map(|m| (m.start(), m.end()))
