@@ -13,7 +13,7 @@
 //! caches, and which found "ai" in "said" and "no" in "know" only for the rule to reject
 //! them.
 
-use super::classes::{alnum, any_of, eq, positions, Block};
+use super::classes::{alnum, any_of, eq, positions, window, Block};
 use crate::scan::is_word_byte;
 
 /// Anchors are compared as one `u64`; longer literals are cut to this.
@@ -229,15 +229,7 @@ impl Anchors {
 
 /// Up to eight bytes of `text` from `at`, little endian; zeros past the end.
 fn load(text: &[u8], at: usize) -> u64 {
-    let mut bytes = [0u8; 8];
-    if let Some(full) = text.get(at..at + 8) {
-        bytes.copy_from_slice(full);
-    } else if let Some(tail) = text.get(at..) {
-        if let Some(head) = bytes.get_mut(..tail.len()) {
-            head.copy_from_slice(tail);
-        }
-    }
-    u64::from_le_bytes(bytes)
+    u64::from_le_bytes(*window(text, at, &mut [0u8; 8]))
 }
 
 #[cfg(test)]

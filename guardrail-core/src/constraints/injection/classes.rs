@@ -36,16 +36,8 @@ pub(crate) struct Block([u8x16; 4]);
 
 impl Block {
     pub fn new(bytes: &[u8]) -> Block {
-        let mut padded = [0u8; 64];
-        let full: &[u8; 64] = match bytes.first_chunk::<64>() {
-            Some(full) => full,
-            None => {
-                if let Some(head) = padded.get_mut(..bytes.len()) {
-                    head.copy_from_slice(bytes);
-                }
-                &padded
-            }
-        };
+        let mut spare = [0u8; 64];
+        let full = window(bytes, 0, &mut spare);
         Block(std::array::from_fn(|k| {
             let lane: [u8; 16] = full
                 .get(16 * k..16 * k + 16)
@@ -62,6 +54,24 @@ impl Block {
             m | u64::from(test(v).to_bitmask() as u16) << (16 * k)
         })
     }
+}
+
+/// The `N` bytes of `bytes` from `at`, zeros past its end: borrowed when they are all
+/// there, else copied into `spare`.
+pub(crate) fn window<'a, const N: usize>(
+    bytes: &'a [u8],
+    at: usize,
+    spare: &'a mut [u8; N],
+) -> &'a [u8; N] {
+    if let Some(full) = bytes.get(at..).and_then(|rest| rest.first_chunk::<N>()) {
+        return full;
+    }
+    *spare = [0; N];
+    let rest = bytes.get(at..).unwrap_or_default();
+    if let Some(head) = spare.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    spare
 }
 
 /// Bytes equal to `b`.
@@ -297,6 +307,14 @@ mod tests {
         let mut out = Vec::new();
         extend_lowercase(&mut out, &all);
         assert_eq!(out, all.to_ascii_lowercase());
+    }
+
+    #[test]
+    fn windows_are_padded_with_zeros() {
+        let text = b"abcdef";
+        assert_eq!(window(text, 1, &mut [9u8; 4]), b"bcde");
+        assert_eq!(window(text, 4, &mut [9u8; 4]), b"ef\0\0");
+        assert_eq!(window(text, 9, &mut [9u8; 2]), b"\0\0");
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! [`HASH_BITS`] only: a constant table size lets the compiler drop a bounds check and a
 //! variable shift from every lookup.
 
-use super::classes::{alnum, non_ascii, positions, Block};
+use super::classes::{alnum, non_ascii, positions, window, Block};
 use std::hint::select_unpredictable;
 
 /// Bytes per block; a window is two blocks.
@@ -157,7 +157,7 @@ impl Model {
         let grams_end = b.len().saturating_sub(3);
         let mut h = FNV_OFFSET;
         let mut hashes = [0u64; 64];
-        let mut padded;
+        let mut spare = [0u8; 67];
         // Whether the byte before the chunk is a word byte; where the word that runs into
         // the chunk started; the hash of the last word.
         let mut word_before = 0u64;
@@ -168,17 +168,7 @@ impl Model {
             let word = Block::new(chunk).mask(|v| alnum(v) | non_ascii(v));
             let continues = word << 1 | word_before;
             // The chunk and the three bytes after it, where its 4-grams end.
-            let window: &[u8; 67] = match b.get(base..base + 67).and_then(|w| w.try_into().ok()) {
-                Some(window) => window,
-                None => {
-                    let rest = b.get(base..).unwrap_or_default();
-                    padded = [0u8; 67];
-                    if let Some(head) = padded.get_mut(..rest.len()) {
-                        head.copy_from_slice(rest);
-                    }
-                    &padded
-                }
-            };
+            let window = window(b, base, &mut spare);
             let gram_count = grams_end.saturating_sub(base).min(64);
             let grams = if gram_count == 64 {
                 self.chunk_pass::<true>(window, 64, continues, &mut h, &mut hashes)
@@ -188,7 +178,7 @@ impl Model {
             let last = chunk.len().saturating_sub(1);
             let after = b
                 .get(base + chunk.len())
-                .map_or(0, |&c| u64::from(WORD_BYTES[usize::from(c)]));
+                .map_or(0, |&c| u64::from(is_word_byte(c)));
             let starts = word & !continues;
             let mut ends = word & !(word >> 1 | after << last);
             if word & continues & 1 == 1 && ends != 0 {
@@ -255,18 +245,11 @@ impl Model {
     }
 }
 
-/// The model's word bytes (1): ASCII letters and digits, and every non-ASCII byte.
-static WORD_BYTES: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0usize;
-    while c < 256 {
-        if (c as u8).is_ascii_alphanumeric() || c >= 0x80 {
-            t[c] = 1;
-        }
-        c += 1;
-    }
-    t
-};
+/// The model's word bytes: ASCII letters and digits, and every non-ASCII byte (the
+/// vector form in `add_features` is `alnum | non_ascii`).
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c >= 0x80
+}
 
 #[cfg(test)]
 mod tests {
@@ -309,12 +292,12 @@ mod tests {
             }
             let (mut i, mut prev) = (0, None::<u64>);
             while i < b.len() {
-                if WORD_BYTES[usize::from(b[i])] == 0 {
+                if !is_word_byte(b[i]) {
                     i += 1;
                     continue;
                 }
                 let (start, mut h) = (i, FNV_OFFSET);
-                while i < b.len() && WORD_BYTES[usize::from(b[i])] == 1 {
+                while i < b.len() && is_word_byte(b[i]) {
                     h = (h ^ u64::from(b[i])).wrapping_mul(FNV_PRIME);
                     i += 1;
                 }
