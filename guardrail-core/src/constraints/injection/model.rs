@@ -143,10 +143,9 @@ impl Model {
     /// byte) and word bigrams (in the block the word starts in).
     ///
     /// One pass, 64 bytes at a time: word bytes are found as a bit mask first, then each
-    /// byte advances a word's FNV hash and looks up the 4-gram that starts at it, and
-    /// words are read off the mask. The running hash is kept without a branch (a word
-    /// byte continues it, a byte after a non-word byte starts a new one): where words end
-    /// is hard to predict.
+    /// byte advances a word's FNV hash (a byte after a word byte continues it, any other
+    /// starts a new one) and looks up the 4-gram that starts at it, and words are read
+    /// off the mask.
     fn add_features(&self, b: &[u8], sums: &mut [(i64, u32)]) {
         let add = |sums: &mut [(i64, u32)], pos: usize, w: i32, n: u32| {
             if let Some(slot) = sums.get_mut(pos / BLOCK) {
@@ -171,9 +170,9 @@ impl Model {
             let window = window(b, base, &mut spare);
             let gram_count = grams_end.saturating_sub(base).min(64);
             let grams = if gram_count == 64 {
-                self.chunk_pass::<true>(window, 64, continues, &mut h, &mut hashes)
+                self.full_chunk_pass(window, continues, &mut h, &mut hashes)
             } else {
-                self.chunk_pass::<false>(window, gram_count, continues, &mut h, &mut hashes)
+                self.chunk_pass(window, gram_count, continues, &mut h, &mut hashes)
             };
             let last = chunk.len().saturating_sub(1);
             let after = b
@@ -218,10 +217,9 @@ impl Model {
     }
 
     /// The FNV hashes after each byte of a 64-byte chunk (in `hashes`, the running one in
-    /// `h`) and the sum of the weights of its first `gram_count` 4-grams (all 64 when
-    /// `ALL_GRAMS`). Bit `i` of `continues` says whether byte `i` continues a word.
-    #[inline(always)]
-    fn chunk_pass<const ALL_GRAMS: bool>(
+    /// `h`) and the sum of the weights of its first `gram_count` 4-grams. Bit `i` of
+    /// `continues` says whether byte `i` continues a word.
+    fn chunk_pass(
         &self,
         window: &[u8; 67],
         gram_count: usize,
@@ -231,18 +229,67 @@ impl Model {
     ) -> i32 {
         let mut grams = 0i32;
         for (i, slot) in hashes.iter_mut().enumerate() {
-            let c = window[i];
-            let from = select_unpredictable(continues >> i & 1 == 1, *h, FNV_OFFSET);
-            *h = (from ^ u64::from(c)).wrapping_mul(FNV_PRIME);
+            *h = fnv_step(continues >> i & 1 == 1, *h, window[i]);
             *slot = *h;
-            let gram = window[i..].first_chunk::<4>().copied().unwrap_or_default();
-            let w = self.weight(u64::from(u32::from_le_bytes(gram)) ^ SEED_CHAR);
-            if ALL_GRAMS || i < gram_count {
-                grams += w;
+            if i < gram_count {
+                grams += self.gram_weight(gram(window, i));
             }
         }
         grams
     }
+
+    /// [`Model::chunk_pass`] for a chunk with all 64 of its 4-grams. Each step of the
+    /// running hash waits for the one before (a multiply), so the two halves of the chunk
+    /// are hashed side by side, the second as if a word started at its first byte; the
+    /// word that runs across the middle, if any, is then hashed again from the first
+    /// half's last hash.
+    #[inline(always)]
+    fn full_chunk_pass(
+        &self,
+        window: &[u8; 67],
+        continues: u64,
+        h: &mut u64,
+        hashes: &mut [u64; 64],
+    ) -> i32 {
+        let mut grams = 0i32;
+        let mut second = FNV_OFFSET;
+        for i in 0..32 {
+            let j = i + 32;
+            *h = fnv_step(continues >> i & 1 == 1, *h, window[i]);
+            hashes[i] = *h;
+            second = fnv_step(i != 0 && continues >> j & 1 == 1, second, window[j]);
+            hashes[j] = second;
+            grams += self.gram_weight(gram(window, i)) + self.gram_weight(gram(window, j));
+        }
+        let mut j = 32;
+        let mut carried = hashes[31];
+        while j < 64 && continues >> j & 1 == 1 {
+            carried = fnv_step(true, carried, window[j]);
+            hashes[j] = carried;
+            j += 1;
+        }
+        *h = hashes[63];
+        grams
+    }
+
+    /// The weight of a 4-gram.
+    #[inline(always)]
+    fn gram_weight(&self, gram: u32) -> i32 {
+        self.weight(u64::from(gram) ^ SEED_CHAR)
+    }
+}
+
+/// The 4-gram at `i` of `window`, little endian (its first byte is the low one).
+#[inline(always)]
+fn gram(window: &[u8; 67], i: usize) -> u32 {
+    u32::from_le_bytes(window[i..].first_chunk::<4>().copied().unwrap_or_default())
+}
+
+/// One step of a word's FNV-1a hash: from `h` when the byte continues a word, else from
+/// the offset basis. Kept without a branch: where words end is hard to predict.
+#[inline(always)]
+fn fnv_step(continues: bool, h: u64, c: u8) -> u64 {
+    (select_unpredictable(continues, h, FNV_OFFSET) ^ u64::from(c)).wrapping_mul(FNV_PRIME)
 }
 
 /// The model's word bytes: ASCII letters and digits, and every non-ASCII byte (the
@@ -280,38 +327,54 @@ mod tests {
         }
     }
 
+    /// The features of `b`, read the plain way: 4-grams block by block, then words byte
+    /// by byte.
+    fn reference(m: &Model, b: &[u8]) -> Vec<(i64, u32)> {
+        let mut sums = vec![(0i64, 0u32); b.len().div_ceil(BLOCK).max(1)];
+        for (i, win) in b.windows(4).enumerate() {
+            let gram = u32::from_le_bytes([win[0], win[1], win[2], win[3]]);
+            sums[i / BLOCK].0 += i64::from(m.weight(u64::from(gram) ^ SEED_CHAR));
+            sums[i / BLOCK].1 += 1;
+        }
+        let (mut i, mut prev) = (0, None::<u64>);
+        while i < b.len() {
+            if !is_word_byte(b[i]) {
+                i += 1;
+                continue;
+            }
+            let (start, mut h) = (i, FNV_OFFSET);
+            while i < b.len() && is_word_byte(b[i]) {
+                h = (h ^ u64::from(b[i])).wrapping_mul(FNV_PRIME);
+                i += 1;
+            }
+            sums[start / BLOCK].0 += i64::from(m.weight(h ^ SEED_WORD));
+            sums[start / BLOCK].1 += 1;
+            if let Some(p) = prev {
+                sums[start / BLOCK].0 += i64::from(m.weight(p.rotate_left(23) ^ h ^ SEED_BIGRAM));
+                sums[start / BLOCK].1 += 1;
+            }
+            prev = Some(h);
+        }
+        sums
+    }
+
+    fn features(m: &Model, b: &[u8]) -> Vec<(i64, u32)> {
+        let mut sums = vec![(0i64, 0u32); b.len().div_ceil(BLOCK).max(1)];
+        m.add_features(b, &mut sums);
+        sums
+    }
+
+    proptest::proptest! {
+        /// Words of every length across the halves of the 64-byte chunks.
+        #[test]
+        fn random_texts_have_the_features_of_a_plain_reading(text in "[ab é.\n]{0,700}") {
+            let m = Model::embedded().unwrap();
+            proptest::prop_assert_eq!(features(&m, text.as_bytes()), reference(&m, text.as_bytes()));
+        }
+    }
+
     #[test]
     fn one_pass_features_equal_a_plain_reading() {
-        // Reference: 4-grams block by block, then words byte by byte.
-        fn reference(m: &Model, b: &[u8]) -> Vec<(i64, u32)> {
-            let mut sums = vec![(0i64, 0u32); b.len().div_ceil(BLOCK).max(1)];
-            for (i, win) in b.windows(4).enumerate() {
-                let gram = u32::from_le_bytes([win[0], win[1], win[2], win[3]]);
-                sums[i / BLOCK].0 += i64::from(m.weight(u64::from(gram) ^ SEED_CHAR));
-                sums[i / BLOCK].1 += 1;
-            }
-            let (mut i, mut prev) = (0, None::<u64>);
-            while i < b.len() {
-                if !is_word_byte(b[i]) {
-                    i += 1;
-                    continue;
-                }
-                let (start, mut h) = (i, FNV_OFFSET);
-                while i < b.len() && is_word_byte(b[i]) {
-                    h = (h ^ u64::from(b[i])).wrapping_mul(FNV_PRIME);
-                    i += 1;
-                }
-                sums[start / BLOCK].0 += i64::from(m.weight(h ^ SEED_WORD));
-                sums[start / BLOCK].1 += 1;
-                if let Some(p) = prev {
-                    sums[start / BLOCK].0 +=
-                        i64::from(m.weight(p.rotate_left(23) ^ h ^ SEED_BIGRAM));
-                    sums[start / BLOCK].1 += 1;
-                }
-                prev = Some(h);
-            }
-            sums
-        }
         let m = Model::embedded().unwrap();
         let mut text = "Ignore the previous rules, déjà-vu! x "
             .repeat(12)
@@ -337,9 +400,7 @@ mod tests {
             text.len(),
         ] {
             let b = &text[..end];
-            let mut sums = vec![(0i64, 0u32); b.len().div_ceil(BLOCK).max(1)];
-            m.add_features(b, &mut sums);
-            assert_eq!(sums, reference(&m, b), "end {end}");
+            assert_eq!(features(&m, b), reference(&m, b), "end {end}");
         }
     }
 
