@@ -13,7 +13,7 @@
 //! (hundreds of anchors, every suffix a state) did not fit in the core's caches, and which
 //! found "ai" in "said" and "no" in "know" only for the rule to reject them.
 
-use super::classes::{alnum, eq, positions, window, Block};
+use super::classes::{alnum, any_of, eq, positions, window, Block};
 use crate::scan::is_word_byte;
 use wide::u8x16;
 
@@ -99,7 +99,7 @@ const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 #[derive(Debug, Clone)]
 pub(crate) struct Anchors {
     /// The first bytes of anchors that do not start with a word byte, each repeated across
-    /// a vector (made once here rather than for every block of a text).
+    /// a vector (see [`any_of`]).
     starters: Vec<u8x16>,
     /// Bit `k` is set when a literal's key hashes to `k`.
     filter: Box<[u64; (1 << FILTER_BITS) / 64]>,
@@ -199,10 +199,7 @@ impl Anchors {
             let block = Block::new(block);
             // `is_word_byte`: letters, digits and `_`.
             let word = block.mask(|v| alnum(v) | eq(v, b'_'));
-            let starter = block.mask(|v| {
-                let any = |acc, starter: &u8x16| acc | v.simd_eq(*starter);
-                self.starters.iter().fold(u8x16::ZERO, any)
-            });
+            let starter = block.mask(|v| any_of(v, &self.starters));
             let word_starts = word & !(word << 1 | word_before);
             word_before = word >> 63;
             // Most places fail the filter, unpredictably: they are written down without

@@ -8,9 +8,9 @@
 use wide::u8x16;
 
 /// What separates spaced-out letters: `i g n o r e`, `i.g.n.o.r.e`, `i-g-n`, `i*g`, `i_g`.
-const SPACERS: &[u8] = b" .-*_";
+const SPACERS: &[u8; 5] = b" .-*_";
 /// The base64 alphabets (standard and URL-safe) and padding, besides letters and digits.
-const BASE64_EXTRA: &[u8] = b"+/=-_";
+const BASE64_EXTRA: &[u8; 5] = b"+/=-_";
 
 /// Whether `b` is in one of the base64 alphabets (standard, URL-safe) or is padding.
 pub(crate) fn is_base64(b: u8) -> bool {
@@ -80,10 +80,22 @@ pub(crate) fn eq(v: u8x16, b: u8) -> u8x16 {
     v.simd_eq(u8x16::splat(b))
 }
 
-/// Bytes equal to one of `set`.
+/// Bytes equal to one of `set`, whose bytes are each repeated across a vector
+/// ([`splats`]): made once, not for every 16 bytes of a text.
 #[inline(always)]
-pub(crate) fn any_of(v: u8x16, set: &[u8]) -> u8x16 {
-    set.iter().fold(u8x16::ZERO, |acc, &b| acc | eq(v, b))
+pub(crate) fn any_of(v: u8x16, set: &[u8x16]) -> u8x16 {
+    set.iter().fold(u8x16::ZERO, |acc, b| acc | v.simd_eq(*b))
+}
+
+/// Each byte of `set` repeated across a vector, as [`any_of`] takes them.
+pub(crate) const fn splats<const N: usize>(set: &[u8; N]) -> [u8x16; N] {
+    let mut out = [u8x16::ZERO; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = u8x16::splat(set[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Bytes in `lo..=hi`.
@@ -163,8 +175,8 @@ impl ByteMasks {
                 let alnum = block.mask(alnum);
                 Word {
                     alnum,
-                    spacer: block.mask(|v| any_of(v, SPACERS)),
-                    base64: alnum | block.mask(|v| any_of(v, BASE64_EXTRA)),
+                    spacer: block.mask(|v| any_of(v, &const { splats(SPACERS) })),
+                    base64: alnum | block.mask(|v| any_of(v, &const { splats(BASE64_EXTRA) })),
                     plain: block.mask(|v| in_range(v, b'!', b'~') & !eq(v, b'\\')),
                     space: block.mask(|v| eq(v, b' ')),
                 }

@@ -170,9 +170,9 @@ impl Model {
             let window = window(b, base, &mut spare);
             let gram_count = grams_end.saturating_sub(base).min(64);
             let grams = if gram_count == 64 {
-                self.full_chunk_pass(window, continues, &mut h, &mut hashes)
+                self.chunk_pass::<true>(window, 64, continues, &mut h, &mut hashes)
             } else {
-                self.chunk_pass(window, gram_count, continues, &mut h, &mut hashes)
+                self.chunk_pass::<false>(window, gram_count, continues, &mut h, &mut hashes)
             };
             let last = chunk.len().saturating_sub(1);
             let after = b
@@ -217,36 +217,18 @@ impl Model {
     }
 
     /// The FNV hashes after each byte of a 64-byte chunk (in `hashes`, the running one in
-    /// `h`) and the sum of the weights of its first `gram_count` 4-grams. Bit `i` of
-    /// `continues` says whether byte `i` continues a word.
-    fn chunk_pass(
+    /// `h`) and the sum of the weights of its first `gram_count` 4-grams (all 64 when
+    /// `ALL_GRAMS`). Bit `i` of `continues` says whether byte `i` continues a word.
+    ///
+    /// Each step of the running hash waits for the one before (a multiply), so the two
+    /// halves of the chunk are hashed side by side, the second as if a word started at its
+    /// first byte; the word that runs across the middle, if any, is then hashed again
+    /// from the first half's last hash.
+    #[inline(always)]
+    fn chunk_pass<const ALL_GRAMS: bool>(
         &self,
         window: &[u8; 67],
         gram_count: usize,
-        continues: u64,
-        h: &mut u64,
-        hashes: &mut [u64; 64],
-    ) -> i32 {
-        let mut grams = 0i32;
-        for (i, slot) in hashes.iter_mut().enumerate() {
-            *h = fnv_step(continues >> i & 1 == 1, *h, window[i]);
-            *slot = *h;
-            if i < gram_count {
-                grams += self.gram_weight(gram(window, i));
-            }
-        }
-        grams
-    }
-
-    /// [`Model::chunk_pass`] for a chunk with all 64 of its 4-grams. Each step of the
-    /// running hash waits for the one before (a multiply), so the two halves of the chunk
-    /// are hashed side by side, the second as if a word started at its first byte; the
-    /// word that runs across the middle, if any, is then hashed again from the first
-    /// half's last hash.
-    #[inline(always)]
-    fn full_chunk_pass(
-        &self,
-        window: &[u8; 67],
         continues: u64,
         h: &mut u64,
         hashes: &mut [u64; 64],
@@ -259,7 +241,12 @@ impl Model {
             hashes[i] = *h;
             second = fnv_step(i != 0 && continues >> j & 1 == 1, second, window[j]);
             hashes[j] = second;
-            grams += self.gram_weight(gram(window, i)) + self.gram_weight(gram(window, j));
+            if ALL_GRAMS || i < gram_count {
+                grams += self.gram_weight(gram(window, i));
+            }
+            if ALL_GRAMS || j < gram_count {
+                grams += self.gram_weight(gram(window, j));
+            }
         }
         let mut j = 32;
         let mut carried = hashes[31];
