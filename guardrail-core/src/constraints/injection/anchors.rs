@@ -93,6 +93,7 @@ const BUCKET_BITS: u32 = 11;
 const BUCKETS: usize = 1 << BUCKET_BITS;
 /// log2 of the number of filter bits: 131,072 bits, 16 KB, about 1 % of them set.
 const FILTER_BITS: u32 = 17;
+type Filter = [u64; (1 << FILTER_BITS) / 64];
 const MULT: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// A compiled anchor list, immutable and shared across threads.
@@ -102,11 +103,26 @@ pub(crate) struct Anchors {
     /// a vector (see [`any_of`]).
     starters: Vec<u8x16>,
     /// Bit `k` is set when a literal's key hashes to `k`.
-    filter: Box<[u64; (1 << FILTER_BITS) / 64]>,
+    filter: Box<Filter>,
     /// `buckets[b]..buckets[b + 1]` are the entries of bucket `b`.
     buckets: Box<[u16; 3 * BUCKETS + 1]>,
     entries: Vec<Entry>,
     ids: Vec<usize>,
+    /// The filter bits that are set and how many anchors set each.
+    keys: Vec<(usize, u16)>,
+    /// Per anchor, its filter bit's place in `keys`.
+    anchor_key: Vec<usize>,
+}
+
+/// The anchors still looked for in one text: a copy of the filter from which a bit is
+/// cleared once every anchor that set it was dropped. A long text that has matched a
+/// rule early stops paying for the lookups of that rule's frequent words.
+#[derive(Debug, Clone)]
+pub(crate) struct Wanted {
+    filter: Box<Filter>,
+    /// Per entry of [`Anchors::keys`], how many anchors still want it.
+    wanting: Vec<u16>,
+    dropped: Vec<bool>,
 }
 
 impl Anchors {
@@ -140,6 +156,9 @@ impl Anchors {
         let mut keyed: Vec<(usize, Entry)> = Vec::with_capacity(distinct.len());
         let mut filter = Box::new([0u64; (1 << FILTER_BITS) / 64]);
         let mut ids = Vec::with_capacity(anchors.len());
+        let mut keys: Vec<(usize, u16)> = Vec::new();
+        let mut key_place = std::collections::HashMap::new();
+        let mut anchor_key = vec![0; anchors.len()];
         for (lit, list) in distinct {
             let mut bytes = [0u8; MAX_LEN];
             if let Some(head) = bytes.get_mut(..lit.len()) {
@@ -154,9 +173,19 @@ impl Anchors {
                 first: ids.len(),
                 count: list.len(),
             };
-            ids.extend(list);
             let key = Key::of_len(lit.len());
             let k = key.index(bytes);
+            let place = *key_place.entry(k).or_insert_with(|| {
+                keys.push((k, 0));
+                keys.len() - 1
+            });
+            for &anchor in &list {
+                if let (Some(slot), Some(key)) = (anchor_key.get_mut(anchor), keys.get_mut(place)) {
+                    *slot = place;
+                    key.1 += 1;
+                }
+            }
+            ids.extend(list);
             if let Some(word) = filter.get_mut(k / 64) {
                 *word |= 1 << (k % 64);
             }
@@ -182,19 +211,78 @@ impl Anchors {
             buckets,
             entries: keyed.into_iter().map(|(_, e)| e).collect(),
             ids,
+            keys,
+            anchor_key,
         })
+    }
+
+    /// All anchors, for one text; see [`Anchors::drop_anchor`].
+    pub(crate) fn wanted(&self) -> Wanted {
+        Wanted {
+            filter: self.filter.clone(),
+            wanting: self.keys.iter().map(|&(_, n)| n).collect(),
+            dropped: vec![false; self.anchor_key.len()],
+        }
+    }
+
+    /// Stops looking for `anchor` with `wanted`. Its key leaves the filter when no other
+    /// anchor wants it; until then its occurrences may still be reported.
+    pub(crate) fn drop_anchor(&self, wanted: &mut Wanted, anchor: usize) {
+        let (Some(dropped), Some(&place)) =
+            (wanted.dropped.get_mut(anchor), self.anchor_key.get(anchor))
+        else {
+            return;
+        };
+        if std::mem::replace(dropped, true) {
+            return;
+        }
+        let (Some(n), Some(&(k, _))) = (wanted.wanting.get_mut(place), self.keys.get(place)) else {
+            return;
+        };
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            if let Some(word) = wanted.filter.get_mut(k / 64) {
+                *word &= !(1 << (k % 64));
+            }
+        }
     }
 
     /// Appends the occurrences in `text` of anchors that start with a word byte at the
     /// start of a word, and of the others anywhere, ordered by start.
     pub(crate) fn find(&self, text: &[u8], out: &mut Vec<AnchorMatch>) {
+        self.find_in(text, 0, text.len(), &self.filter, out);
+    }
+
+    /// Like [`Anchors::find`], for the anchors `wanted` still wants, starting in
+    /// `text[from..to]`.
+    pub(crate) fn find_wanted(
+        &self,
+        text: &[u8],
+        from: usize,
+        to: usize,
+        wanted: &Wanted,
+        out: &mut Vec<AnchorMatch>,
+    ) {
+        self.find_in(text, from, to, &wanted.filter, out);
+    }
+
+    fn find_in(
+        &self,
+        text: &[u8],
+        from: usize,
+        to: usize,
+        filter: &Filter,
+        out: &mut Vec<AnchorMatch>,
+    ) {
         // Whether the byte before the current 64 is a word byte.
-        let mut word_before = 0u64;
+        let mut word_before =
+            u64::from(from > 0 && text.get(from - 1).is_some_and(|&b| is_word_byte(b)));
         let mut spare = [0u8; 64 + MAX_LEN - 1];
         // Places of the current 64 bytes with a key in the filter.
         let mut passed = [0u8; 64];
-        for (block_index, block) in text.chunks(64).enumerate() {
-            let base = block_index * 64;
+        let blocks = text.get(from..to.min(text.len())).unwrap_or_default();
+        for (block_index, block) in blocks.chunks(64).enumerate() {
+            let base = from + block_index * 64;
             let bytes = window(text, base, &mut spare);
             let block = Block::new(block);
             // `is_word_byte`: letters, digits and `_`.
@@ -211,25 +299,23 @@ impl Anchors {
                     *slot = i as u8;
                 }
                 let head = load(bytes, i % 64);
-                count += usize::from(Key::ALL.iter().any(|key| self.filter_bit(key.index(head))));
+                count += usize::from(
+                    Key::ALL
+                        .iter()
+                        .any(|key| filter_bit(filter, key.index(head))),
+                );
             }
             for &i in passed.get(..count).unwrap_or_default() {
                 let head = load(bytes, usize::from(i));
                 for key in Key::ALL {
                     let k = key.index(head);
-                    if self.filter_bit(k) {
+                    if filter_bit(filter, k) {
                         let at = base + usize::from(i);
                         self.find_in_bucket(head, key.bucket(k), at, text.len(), out);
                     }
                 }
             }
         }
-    }
-
-    fn filter_bit(&self, k: usize) -> bool {
-        // Already below the filter's size; saying so drops the bounds check.
-        let k = k % (1 << FILTER_BITS);
-        self.filter[k / 64] >> (k % 64) & 1 == 1
     }
 
     fn find_in_bucket(
@@ -259,6 +345,13 @@ impl Anchors {
             }
         }
     }
+}
+
+#[inline(always)]
+fn filter_bit(filter: &Filter, k: usize) -> bool {
+    // Already below the filter's size; saying so drops the bounds check.
+    let k = k % (1 << FILTER_BITS);
+    filter[k / 64] >> (k % 64) & 1 == 1
 }
 
 /// Up to eight bytes of `text` from `at`, little endian; zeros past the end.
@@ -329,6 +422,63 @@ mod tests {
             let names: Vec<&str> = anchors.iter().map(String::as_str).collect();
             proptest::prop_assert_eq!(sorted(got), naive(&names, text.as_bytes()));
         }
+    }
+
+    /// [`Anchors::find_wanted`] over 64-byte segments, as a long text is read.
+    fn find_by_segments(set: &Anchors, wanted: &Wanted, text: &[u8]) -> Vec<AnchorMatch> {
+        let mut got = Vec::new();
+        for from in (0..text.len()).step_by(64) {
+            set.find_wanted(text, from, (from + 64).min(text.len()), wanted, &mut got);
+        }
+        got
+    }
+
+    proptest::proptest! {
+        /// Dropped anchors are no longer reported unless they share their key with one
+        /// still wanted, and the others are all found, segment by segment.
+        #[test]
+        fn dropped_anchors_are_forgotten(
+            anchors in proptest::collection::vec("[ab #_.]{2,8}", 1..40),
+            drop in proptest::collection::vec(proptest::bool::ANY, 40),
+            text in "[ab #_.\n]{0,300}",
+        ) {
+            let set = Anchors::new(&anchors).unwrap();
+            let mut wanted = set.wanted();
+            let names: Vec<&str> = anchors.iter().map(String::as_str).collect();
+            let all = naive(&names, text.as_bytes());
+            proptest::prop_assert_eq!(sorted(find_by_segments(&set, &wanted, text.as_bytes())), all.clone());
+            for (anchor, _) in drop.iter().enumerate().filter(|(a, d)| **d && *a < anchors.len()) {
+                set.drop_anchor(&mut wanted, anchor);
+                // Twice: dropping is counted once.
+                set.drop_anchor(&mut wanted, anchor);
+            }
+            let got = find_by_segments(&set, &wanted, text.as_bytes());
+            let kept_key = |a: usize| {
+                !drop[a] || (0..anchors.len()).any(|o| !drop[o] && set.anchor_key[o] == set.anchor_key[a])
+            };
+            let expected: Vec<AnchorMatch> = all.into_iter().filter(|m| kept_key(m.anchor)).collect();
+            proptest::prop_assert_eq!(sorted(got), expected);
+        }
+    }
+
+    #[test]
+    fn dropping_every_anchor_of_a_key_clears_it() {
+        let set = Anchors::new(&["ignore", "ignore", "the syst"]).unwrap();
+        let mut wanted = set.wanted();
+        let text = b"ignore the system prompt";
+        set.drop_anchor(&mut wanted, 0);
+        assert_eq!(find_by_segments(&set, &wanted, text).len(), 3);
+        set.drop_anchor(&mut wanted, 1);
+        let got = find_by_segments(&set, &wanted, text);
+        assert_eq!(
+            got,
+            vec![AnchorMatch {
+                anchor: 2,
+                start: 7,
+                end: 15
+            }]
+        );
+        set.drop_anchor(&mut wanted, 99);
     }
 
     #[test]

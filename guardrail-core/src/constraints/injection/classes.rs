@@ -138,17 +138,6 @@ pub(crate) fn ascii_prefix_len(bytes: &[u8]) -> usize {
         .unwrap_or(lanes.remainder().len())
 }
 
-/// Appends `bytes` to `out` with ASCII letters lowercased, 16 bytes at a time.
-pub(crate) fn extend_lowercase(out: &mut Vec<u8>, bytes: &[u8]) {
-    let mut lanes = bytes.chunks_exact(16);
-    for lane in lanes.by_ref() {
-        let v = u8x16::new(lane.try_into().unwrap_or_default());
-        let lower = v | (in_range(v, b'A', b'Z') & u8x16::splat(0x20));
-        out.extend_from_slice(&lower.to_array());
-    }
-    out.extend(lanes.remainder().iter().map(u8::to_ascii_lowercase));
-}
-
 /// Per class, bit `i % 64` of word `i / 64` is set when byte `i` is in the class. Past the
 /// end every bit is clear.
 #[derive(Debug)]
@@ -298,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn ascii_runs_and_lowercasing_equal_a_byte_by_byte_reading() {
+    fn ascii_runs_equal_a_byte_by_byte_reading() {
         let text: Vec<u8> = "Ignore ALL the Rules, d\u{e9}j\u{e0} vu [Z@`{]"
             .bytes()
             .cycle()
@@ -311,14 +300,7 @@ mod tests {
                 .position(|b| !b.is_ascii())
                 .unwrap_or(rest.len());
             assert_eq!(ascii_prefix_len(rest), expected, "from {from}");
-            let mut out = b"x".to_vec();
-            extend_lowercase(&mut out, rest);
-            assert_eq!(out[1..], rest.to_ascii_lowercase(), "from {from}");
         }
-        let all: Vec<u8> = (0..=255).collect();
-        let mut out = Vec::new();
-        extend_lowercase(&mut out, &all);
-        assert_eq!(out, all.to_ascii_lowercase());
     }
 
     #[test]

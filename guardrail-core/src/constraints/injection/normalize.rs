@@ -10,7 +10,7 @@
 //! the character it came from, so spans found in the normalized text map back to the
 //! original.
 
-use super::classes::{extend_lowercase, is_plain, ByteMasks};
+use super::classes::{is_plain, ByteMasks};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -72,9 +72,9 @@ pub(crate) fn is_invisible(c: char) -> bool {
         | '\u{E0000}'..='\u{E0FFF}')
 }
 
-/// The normalized text while it is built, as bytes (only whole characters are written).
+/// The normalized text while it is built.
 struct Builder {
-    text: Vec<u8>,
+    text: String,
     segments: Vec<Segment>,
 }
 
@@ -90,18 +90,31 @@ impl Builder {
             self.segments.push(Segment { norm, orig: origin });
         }
     }
+
+    /// Writes `form`, every byte of which maps to original byte `origin`.
+    fn push_form(&mut self, form: &str, origin: u32) {
+        self.map_next(origin);
+        let norm = self.text.len() as u32;
+        self.segments
+            .extend((1..form.len() as u32).map(|k| Segment {
+                norm: norm + k,
+                orig: origin,
+            }));
+        self.text.push_str(form);
+    }
 }
 
+/// Writes ASCII byte `b`, which comes from original byte `origin`.
 fn push(out: &mut Builder, b: u8, origin: u32) {
     out.map_next(origin);
-    out.text.push(b);
+    out.text.push(char::from(b));
 }
 
 /// Normalizes `text` (see the module docs), whose byte classes are `masks`. Linear in
 /// `text.len()`.
 pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
     let mut out = Builder {
-        text: Vec::with_capacity(text.len()),
+        text: String::with_capacity(text.len()),
         segments: Vec::new(),
     };
     // Whitespace waiting to be written: None, Some(false) for a space, Some(true) for a
@@ -147,11 +160,15 @@ pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
             }
             // A run of visible ASCII with single spaces inside is copied in one go: it is
             // most of any text, and every byte of it maps to itself.
+            // Copied as it is and then lowercased in place: both are bulk operations.
             let start = i - 1;
             i = masks.plain_run_end(i);
-            let run = bytes.get(start..i).unwrap_or_default();
             out.map_next(start as u32);
-            extend_lowercase(&mut out.text, run);
+            let written = out.text.len();
+            out.text.push_str(text.get(start..i).unwrap_or_default());
+            if let Some(run) = out.text.get_mut(written..) {
+                run.make_ascii_lowercase();
+            }
             continue;
         }
         // Non-ASCII: decode one char.
@@ -171,14 +188,10 @@ pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
             continue;
         }
         flush(&mut out, &mut pending, at_start);
-        for &b in folds.get(c) {
-            push(&mut out, b, origin);
-        }
+        out.push_form(folds.get(c), origin);
     }
     Normalized {
-        // Whole characters only were written; the lossy path is never taken.
-        text: String::from_utf8(out.text)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        text: out.text,
         segments: out.segments,
         original_len: text.len(),
     }
@@ -208,19 +221,19 @@ struct FoldCache {
     /// and its form.
     slots: [(char, u8, [u8; CACHED_LEN]); CACHED_CHARS],
     /// The form of the last character whose form was too long to keep.
-    long: Vec<u8>,
+    long: String,
 }
 
 impl FoldCache {
     fn new() -> FoldCache {
         FoldCache {
             slots: [('\0', 0, [0; CACHED_LEN]); CACHED_CHARS],
-            long: Vec::new(),
+            long: String::new(),
         }
     }
 
     /// The normalized form of visible, non-space, non-ASCII `c`.
-    fn get(&mut self, c: char) -> &[u8] {
+    fn get(&mut self, c: char) -> &str {
         let k = c as usize % CACHED_CHARS;
         let hit = self.slots.get(k).is_some_and(|slot| slot.0 == c);
         if !hit {
@@ -232,13 +245,15 @@ impl FoldCache {
             if let Some(slot) = self.slots.get_mut(k) {
                 *slot = (c, self.long.len() as u8, [0; CACHED_LEN]);
                 if let Some(head) = slot.2.get_mut(..self.long.len()) {
-                    head.copy_from_slice(&self.long);
+                    head.copy_from_slice(self.long.as_bytes());
                 }
             }
         }
+        // A kept form is whole characters, so it reads back as a `str`.
         self.slots
             .get(k)
             .and_then(|(_, len, form)| form.get(..usize::from(*len)))
+            .and_then(|form| std::str::from_utf8(form).ok())
             .unwrap_or_default()
     }
 }
@@ -246,16 +261,16 @@ impl FoldCache {
 /// Appends the normalized form of `c`: its compatibility decomposition without
 /// combining marks, lowercased, each letter folded to its confusable skeleton when that
 /// is ASCII.
-fn fold_char(c: char, out: &mut Vec<u8>) {
+fn fold_char(c: char, out: &mut String) {
     for d in std::iter::once(c).nfkd() {
         if is_combining_mark(d) {
             continue;
         }
         if d.is_ascii() {
             if d.is_ascii_whitespace() {
-                out.push(b' ');
+                out.push(' ');
             } else if !d.is_ascii_control() {
-                out.push((d as u8).to_ascii_lowercase());
+                out.push(d.to_ascii_lowercase());
             }
             continue;
         }
@@ -266,14 +281,14 @@ fn fold_char(c: char, out: &mut Vec<u8>) {
 }
 
 /// Appends `c` folded to its confusable skeleton when that skeleton is ASCII.
-fn fold(out: &mut Vec<u8>, c: char) {
+fn fold(out: &mut String, c: char) {
     if c.is_ascii() {
-        out.push((c as u8).to_ascii_lowercase());
+        out.push(c.to_ascii_lowercase());
         return;
     }
     let mut buf = [0u8; 4];
     let s: &str = c.encode_utf8(&mut buf);
-    let mut ascii = [0u8; 4];
+    let mut ascii = [' '; 4];
     let mut n = 0usize;
     let mut all_ascii = true;
     for k in unicode_security::skeleton(s) {
@@ -282,14 +297,14 @@ fn fold(out: &mut Vec<u8>, c: char) {
             break;
         }
         if let Some(slot) = ascii.get_mut(n) {
-            *slot = (k as u8).to_ascii_lowercase();
+            *slot = k.to_ascii_lowercase();
         }
         n += 1;
     }
     if all_ascii && n > 0 {
         out.extend(ascii.iter().take(n));
     } else {
-        out.extend_from_slice(s.as_bytes());
+        out.push(c);
     }
 }
 
@@ -309,14 +324,14 @@ mod tests {
         chars.extend(['\u{FDFA}', 'ﬁ', 'Ａ', 'а', 'ο', '’', '“', '😀', '\u{2474}']);
         let twice: Vec<char> = chars.iter().chain(chars.iter().rev()).copied().collect();
         let text: String = twice.iter().map(|c| format!("{c} ")).collect();
-        let mut expected = Vec::new();
+        let mut expected = String::new();
         for (k, &c) in twice.iter().enumerate() {
             if k > 0 {
-                expected.push(b' ');
+                expected.push(' ');
             }
             fold_char(c, &mut expected);
         }
-        assert_eq!(norm(&text).text.as_bytes(), expected.as_slice());
+        assert_eq!(norm(&text).text, expected);
     }
 
     #[test]
