@@ -44,14 +44,9 @@ impl Exfil {
         // Matches are found by the fast engines; groups are then read from the match alone
         // (capture search over the whole text takes the slowest engine).
         for m in self.markdown_links(text) {
-            let Some(c) = self.markdown.captures(m.as_str()) else {
-                continue;
-            };
-            let Some(url) = c.get(2) else {
-                continue;
-            };
-            let image = c.get(1).is_some_and(|g| !g.as_str().is_empty());
-            self.judge(url.as_str(), image, m.start(), m.start() + url.start(), out);
+            let (image, url_at) = link_parts(m.as_str());
+            let url = m.as_str().get(url_at..).unwrap_or_default();
+            self.judge(url, image, m.start(), m.start() + url_at, out);
         }
         if text.contains('<') {
             for m in self.html.find_iter(text) {
@@ -68,15 +63,18 @@ impl Exfil {
     }
 
     /// The markdown links and images of `text`, as `find_iter` would report them. Every
-    /// one has a `](` at most [`LINK_TEXT_REACH`] bytes after its start, so the search
-    /// for the next one starts that far before the next `](` instead of walking the
-    /// automaton over all of a text full of `[` (JSON, code).
+    /// one has a `](` at most [`LINK_TEXT_REACH`] bytes after its start, and no `]` or
+    /// newline in between, so the search for the next one starts there instead of
+    /// walking the automaton over all of a text full of `[` (JSON, code).
     fn markdown_links<'t>(&'t self, text: &'t str) -> impl Iterator<Item = regex::Match<'t>> + 't {
         let finder = memchr::memmem::Finder::new(b"](");
         let mut from = 0;
         std::iter::from_fn(move || {
-            let close = from + finder.find(text.as_bytes().get(from..)?)?;
-            let start = floor_char_boundary(text, close.saturating_sub(LINK_TEXT_REACH).max(from));
+            let bytes = text.as_bytes();
+            let close = from + finder.find(bytes.get(from..)?)?;
+            let reach = floor_char_boundary(text, close.saturating_sub(LINK_TEXT_REACH).max(from));
+            let start = memchr::memrchr2(b']', b'\n', bytes.get(reach..close)?)
+                .map_or(reach, |last| reach + last + 1);
             let m = self.markdown.find_at(text, start)?;
             from = m.end();
             Some(m)
@@ -111,6 +109,17 @@ impl Exfil {
         let score = if image { 0.8 } else { 0.45 };
         out.push(Signal::new(Technique::Exfiltration, score, span));
     }
+}
+
+/// Whether a markdown link (a match of the `markdown` pattern) is an image, and where its
+/// URL starts: after the first `](` (link text has no `]`), spaces and an optional `<`.
+/// Reading the link is far cheaper than a capture search.
+fn link_parts(link: &str) -> (bool, usize) {
+    let image = link.starts_with('!');
+    let after = link.find("](").map_or(0, |at| at + 2);
+    let rest = link.get(after..).unwrap_or_default().trim_start();
+    let url = rest.strip_prefix('<').unwrap_or(rest);
+    (image, link.len() - url.len())
 }
 
 /// URLs are judged on their first this many characters.
@@ -202,6 +211,14 @@ mod tests {
         let (fast, full) = spans(&text);
         assert!(full.len() > 30);
         assert_eq!(fast, full);
+        // Read as the capture groups say, with spaces and `<` before the URL.
+        let odd = "[a]( \t<https://s.example/?q=1) ![b](\u{a0}https://t.example/x)";
+        for m in e.markdown_links(&format!("{text}{odd}")) {
+            let c = e.markdown.captures(m.as_str()).unwrap();
+            let (image, url_at) = link_parts(m.as_str());
+            assert_eq!(image, !c[1].is_empty(), "{}", m.as_str());
+            assert_eq!(url_at, c.get(2).unwrap().start(), "{}", m.as_str());
+        }
         // The limit is 300 characters, not bytes: one link alone whose text is up to
         // 300 four-byte characters (found by review), and one of 301 (not a link).
         for n in [150, 299, 300, 301] {
