@@ -235,11 +235,13 @@ impl Model {
     ) -> i32 {
         let mut grams = 0i32;
         let mut second = FNV_OFFSET;
+        // The second half starts a word at its first byte.
+        let second_continues = continues >> 32 & !1;
         for i in 0..32 {
             let j = i + 32;
             *h = fnv_step(continues >> i & 1 == 1, *h, window[i]);
             hashes[i] = *h;
-            second = fnv_step(i != 0 && continues >> j & 1 == 1, second, window[j]);
+            second = fnv_step(second_continues >> i & 1 == 1, second, window[j]);
             hashes[j] = second;
             if ALL_GRAMS || i < gram_count {
                 grams += self.gram_weight(gram(window, i));
