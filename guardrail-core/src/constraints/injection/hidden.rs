@@ -142,6 +142,31 @@ fn is_styled_latin(c: char) -> bool {
         | '\u{24B6}'..='\u{24E9}' | '\u{1F130}'..='\u{1F189}')
 }
 
+/// `char::is_alphabetic` of the characters of one text, remembered for the non-ASCII
+/// ones: a text repeats the few it has (quotes, dashes, accented letters), and the
+/// Unicode table costs more than a look here. Direct-mapped by code point.
+struct Alphabetic([(char, bool); 64]);
+
+impl Alphabetic {
+    fn new() -> Alphabetic {
+        // '\0' is ASCII, so no slot is taken for a non-ASCII character until it is set.
+        Alphabetic([('\0', false); 64])
+    }
+
+    fn test(&mut self, c: char) -> bool {
+        if c.is_ascii() {
+            return c.is_ascii_alphabetic();
+        }
+        let Some(slot) = self.0.get_mut(c as usize % 64) else {
+            return c.is_alphabetic();
+        };
+        if slot.0 != c {
+            *slot = (c, c.is_alphabetic());
+        }
+        slot.1
+    }
+}
+
 fn is_zero_width(c: char) -> bool {
     matches!(
         c,
@@ -174,6 +199,7 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
     let mut mixed_span: Option<(usize, usize)> = None;
     let mut styled = 0usize;
     let mut styled_span: Option<(usize, usize)> = None;
+    let mut alphabetic = Alphabetic::new();
 
     let bytes = text.as_bytes();
     let mut pos = 0usize;
@@ -282,7 +308,7 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
         }
 
         // Mixed-script words.
-        if c.is_alphabetic() {
+        if alphabetic.test(c) {
             if !word_latin && !word_look {
                 word_start = i;
             }
@@ -477,6 +503,19 @@ fn spaced_run(b: &[u8], start: usize, out: &mut Vec<Signal>) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_alphabetic_answers_equal_fresh_ones() {
+        // Characters that share slots (64 apart) and evict each other, each seen twice.
+        let chars: Vec<char> = ('\u{0}'..='\u{700}')
+            .chain('\u{2000}'..='\u{2100}')
+            .chain(['\u{1D400}', '😀', '\u{E0041}'])
+            .collect();
+        let mut alphabetic = Alphabetic::new();
+        for &c in chars.iter().chain(chars.iter().rev()) {
+            assert_eq!(alphabetic.test(c), c.is_alphabetic(), "{c:?}");
+        }
+    }
 
     fn unicode(text: &str) -> Vec<Signal> {
         let mut out = Vec::new();

@@ -160,15 +160,11 @@ pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
             }
             // A run of visible ASCII with single spaces inside is copied in one go: it is
             // most of any text, and every byte of it maps to itself.
-            // Copied as it is and then lowercased in place: both are bulk operations.
+            // Copied as it is here, lowercased with all the text at the end.
             let start = i - 1;
             i = masks.plain_run_end(i);
             out.map_next(start as u32);
-            let written = out.text.len();
             out.text.push_str(text.get(start..i).unwrap_or_default());
-            if let Some(run) = out.text.get_mut(written..) {
-                run.make_ascii_lowercase();
-            }
             continue;
         }
         // Non-ASCII: decode one char.
@@ -190,6 +186,8 @@ pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
         flush(&mut out, &mut pending, at_start);
         out.push_form(folds.get(c), origin);
     }
+    // Everything else written is lowercase already or not ASCII.
+    out.text.make_ascii_lowercase();
     Normalized {
         text: out.text,
         segments: out.segments,
