@@ -4,7 +4,8 @@
 //! The prefix literals of every rule (extracted from the regexes themselves) are looked up
 //! where a rule can start (`anchors`); each occurrence runs its rule anchored there, over a
 //! bounded window, until the rule matches once. The cost is one pass over the text plus a
-//! bounded attempt per occurrence, most of which fail within a few bytes.
+//! bounded attempt per occurrence, most of which fail within a few bytes. A long text
+//! also stops looking up the literals of the rules it has matched.
 //! A technique's score is the noisy-or of the weights of its distinct matched rules, so
 //! several weak signals (a persona, "never refuse", "no restrictions") add up while one
 //! strong phrase ("ignore all previous instructions") is enough on its own.
