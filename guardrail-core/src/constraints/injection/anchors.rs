@@ -109,7 +109,7 @@ pub(crate) struct Anchors {
     entries: Vec<Entry>,
     ids: Vec<usize>,
     /// The filter bits that are set and how many anchors set each.
-    keys: Vec<(usize, u16)>,
+    keys: Vec<(usize, usize)>,
     /// Per anchor, its filter bit's place in `keys`.
     anchor_key: Vec<usize>,
 }
@@ -121,7 +121,7 @@ pub(crate) struct Anchors {
 pub(crate) struct Wanted {
     filter: Box<Filter>,
     /// Per entry of [`Anchors::keys`], how many anchors still want it.
-    wanting: Vec<u16>,
+    wanting: Vec<usize>,
     dropped: Vec<bool>,
 }
 
@@ -156,7 +156,7 @@ impl Anchors {
         let mut keyed: Vec<(usize, Entry)> = Vec::with_capacity(distinct.len());
         let mut filter = Box::new([0u64; (1 << FILTER_BITS) / 64]);
         let mut ids = Vec::with_capacity(anchors.len());
-        let mut keys: Vec<(usize, u16)> = Vec::new();
+        let mut keys: Vec<(usize, usize)> = Vec::new();
         let mut key_place = std::collections::HashMap::new();
         let mut anchor_key = vec![0; anchors.len()];
         for (lit, list) in distinct {

@@ -158,9 +158,9 @@ pub(crate) fn normalize(text: &str, masks: &ByteMasks) -> Normalized {
                 push(&mut out, b, origin);
                 continue;
             }
-            // A run of visible ASCII with single spaces inside is copied in one go: it is
-            // most of any text, and every byte of it maps to itself.
-            // Copied as it is here, lowercased with all the text at the end.
+            // A run of visible ASCII with single spaces inside is copied in one go (and
+            // lowercased with all the text at the end): it is most of any text, and every
+            // byte of it maps to itself.
             let start = i - 1;
             i = masks.plain_run_end(i);
             out.map_next(start as u32);
