@@ -82,8 +82,11 @@ def collect(tree: str, size: int, limit: int, rng: random.Random) -> list[dict]:
 
 
 def read_attacks(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        sys.exit(f"{path}: {e}")
     try:
         attacks = json.loads(text)
     except json.JSONDecodeError:
@@ -126,6 +129,8 @@ def main() -> None:
     if not trees:
         sys.exit("no source trees given and none found (Go's GOROOT, ~/.cargo/registry/src)")
     for tree in trees:
+        if not os.path.isdir(tree):
+            sys.exit(f"{tree}: not a directory")
         items = collect(tree, args.chunk, args.limit, random.Random(20261207))
         if not items:
             print(f"{tree}: no text files")
