@@ -26,9 +26,9 @@ use Technique::{
 
 const VERB_OVERRIDE: &str = r"(?:ignore|ignoring|disregard|disregarding|forget|forgetting|skip|bypass|override|overlook|neglect|abandon|discard|set aside|pay no attention to|do not follow|don't follow|dont follow|stop following|no longer follow|do not obey|don't obey|do not listen to|don't listen to)";
 const QUAL_STRONG: &str = r"(?:previous|prior|above|earlier|preceding|foregoing|former|original|initial|system|developer|your|user's)";
-/// Qualifiers that do not say whose or which instructions. With a generic object ("we
-/// ignore all unknown directives", "discard any message logged") they describe what
-/// code does.
+/// Qualifiers that do not say whose or which instructions: they count before core
+/// instruction words only, since with a generic object ("we ignore all unknown
+/// directives", "discard any message logged") they describe what code does.
 const QUAL_WEAK: &str = r"(?:existing|old|all|any|every|other)";
 /// "Inputs" only after a qualifier that says whose or which ("ignore prior inputs"): code
 /// ignores all input past a limit.
@@ -53,17 +53,7 @@ fn rule_table() -> Vec<(Technique, f32, String)> {
         (
             Override,
             0.9,
-            r"\b{VERB_OVERRIDE}\b[^.\n;:]{0,40}?\b{QUAL_STRONG}\b[^.\n;:]{0,30}?\b{OBJ_INSTR}\b",
-        ),
-        (
-            Override,
-            0.9,
-            r"\b{VERB_OVERRIDE}\b[^.\n;:]{0,40}?\b{QUAL_WEAK}\b[^.\n;:]{0,30}?\b{OBJ_CORE}\b",
-        ),
-        (
-            Override,
-            0.5,
-            r"\b{VERB_OVERRIDE}\b[^.\n;:]{0,40}?\b{QUAL_WEAK}\b[^.\n;:]{0,30}?\b{OBJ_GENERIC}\b",
+            r"\b{VERB_OVERRIDE}\b[^.\n;:]{0,40}?\b(?:{QUAL_STRONG}\b[^.\n;:]{0,30}?\b{OBJ_INSTR}|{QUAL_WEAK}\b[^.\n;:]{0,30}?\b{OBJ_CORE})\b",
         ),
         (
             Override,
