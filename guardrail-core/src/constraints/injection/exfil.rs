@@ -99,9 +99,7 @@ impl Exfil {
             .nth(MAX_URL_CHARS)
             .map_or(url, |(cut, _)| url.get(..cut).unwrap_or(url));
         let span = (start, url_at + url.len());
-        let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = rest.get(..host_end).unwrap_or("");
+        let (authority, tail) = authority_and_tail(url);
         let host = authority
             .rsplit('@')
             .next()
@@ -113,7 +111,6 @@ impl Exfil {
         if host.is_empty() || self.allowed(&host) {
             return;
         }
-        let tail = rest.get(host_end..).unwrap_or("");
         if !carries_data(tail, target == Target::Image) {
             return;
         }
@@ -221,9 +218,14 @@ fn nested_url_carries(value: &str, depth: u8) -> Option<bool> {
         return Some(true);
     }
     let url = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-    let rest = url.split_once("://").map_or(&*url, |(_, r)| r);
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    Some(tail_carries(&rest[host_end..], false, depth + 1))
+    Some(tail_carries(authority_and_tail(&url).1, false, depth + 1))
+}
+
+/// A URL's authority (`user@host:port`) and what follows it (path, query, fragment),
+/// with or without a scheme.
+fn authority_and_tail(url: &str) -> (&str, &str) {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()))
 }
 
 /// A heading's anchor: words of letters and digits joined by `-`, `_`, `.` or `:`, each
