@@ -155,11 +155,11 @@ def report(args: argparse.Namespace, name: str, items: list[dict], channel: str,
             print(f"  - missed #{items[k]['chunk']}: {items[k]['text'][:160]!r}")
         return
     for k in flagged[: args.show]:
-            x = found[k][0]
-            text = items[k]["text"].encode()
-            s, e = x["span"]["start"], x["span"]["end"]
-            quote = text[max(0, s - 30) : e + 30].decode(errors="replace")
-            print(f"  - {items[k]['file']}#{items[k]['chunk']} {x['rule']} {x['action']} {x['confidence']:.2f}: {quote!r}")
+        x = found[k][0]
+        text = items[k]["text"].encode()
+        s, e = x["span"]["start"], x["span"]["end"]
+        quote = text[max(0, s - 30) : e + 30].decode(errors="replace")
+        print(f"  - {items[k]['file']}#{items[k]['chunk']} {x['rule']} {x['action']} {x['confidence']:.2f}: {quote!r}")
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ impl Exfil {
         if host.is_empty() || self.allowed(&host) {
             return;
         }
-        if !carries_data(tail, target == Target::Image) {
+        if !carries_data(tail, target == Target::Image, 0) {
             return;
         }
         let score = match target {
@@ -152,19 +152,15 @@ fn link_parts(link: &str) -> (bool, usize) {
 /// URLs are judged on their first this many characters.
 const MAX_URL_CHARS: usize = 4096;
 
-/// Whether the path, query or fragment of a URL carries data rather than a plain address.
-/// The fragment never reaches the server on a fetch, so an image's does not count; a
-/// link's counts only when it holds data rather than a heading's slug (`#install-on-linux`,
-/// the common case in documentation).
-fn carries_data(tail: &str, image: bool) -> bool {
-    tail_carries(tail, image, 0)
-}
-
 /// How deep URLs in query values (`?url=https://…`) are followed; one deeper counts as
 /// data.
 const MAX_NESTED_URLS: u8 = 2;
 
-fn tail_carries(tail: &str, image: bool, depth: u8) -> bool {
+/// Whether the path, query or fragment of a URL, `depth` URLs deep in query values,
+/// carries data rather than a plain address. The fragment never reaches the server on a
+/// fetch, so an image's does not count; a link's counts only when it holds data rather
+/// than a heading's slug (`#install-on-linux`, the common case in documentation).
+fn carries_data(tail: &str, image: bool, depth: u8) -> bool {
     // A URL ending in `?`, `=` or `&` waits for data to be appended.
     if tail.ends_with(['?', '=', '&']) {
         return true;
@@ -218,7 +214,7 @@ fn nested_url_carries(value: &str, depth: u8) -> Option<bool> {
         return Some(true);
     }
     let url = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
-    Some(tail_carries(authority_and_tail(&url).1, false, depth + 1))
+    Some(carries_data(authority_and_tail(&url).1, false, depth + 1))
 }
 
 /// A URL's authority (`user@host:port`) and what follows it (path, query, fragment),

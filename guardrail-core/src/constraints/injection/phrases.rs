@@ -462,6 +462,8 @@ fn rule_table() -> Vec<(Technique, f32, String)> {
     ];
     raw.iter()
         .map(|(t, w, p)| {
+            // `{OBJ_INSTR}` is made of `{OBJ_CORE}` and `{OBJ_GENERIC}`, so it is expanded
+            // before them.
             let p = p
                 .replace("{VERB_OVERRIDE}", VERB_OVERRIDE)
                 .replace("{QUAL_STRONG}", QUAL_STRONG)
